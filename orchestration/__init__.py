@@ -1,0 +1,1 @@
+"""kundresa: customer-data pipeline (Dagster code location)."""

@@ -1,0 +1,16 @@
+"""The kundresa Dagster code location: assets grouped by concept, checks, sensors, schedules."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from orchestration.resources import duckdb_resource
+from orchestration.settings import Settings
+
+settings = Settings.from_env()
+settings.export_env()
+
+defs = dg.Definitions(
+    assets=[],
+    resources={"duckdb": duckdb_resource(settings)},
+)
