@@ -28,7 +28,7 @@ class Column:
     """One declared column of a source entity."""
 
     name: str
-    type: str  # DuckDB type: varchar, bigint, integer, double, decimal(12,2), date, timestamp, boolean
+    type: str  # DuckDB type: varchar, bigint, integer, decimal(12,2), date, timestamp, boolean
     required: bool = False  # the column must exist in every file; values may still be null
     description: str = ""
 
