@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 import time
 from typing import Any
 
 import dagster as dg
 
+from orchestration.instance import ensure_dagster_home
 from orchestration.settings import Settings
 
 _SHOWN_EVENTS = {
@@ -98,12 +98,9 @@ def execute(args: argparse.Namespace) -> int:
     run_defs = dg.Definitions.merge(
         defs, dg.Definitions(jobs=[job], loggers={"progress": progress_logger})
     )
-    instance = (
-        dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else
-        dg.DagsterInstance.ephemeral()
-    )
-    if os.environ.get("DAGSTER_HOME"):
-        os.makedirs(os.environ["DAGSTER_HOME"], exist_ok=True)
+    # runs are recorded in the local instance, so `kundresa ui` shows them afterwards
+    ensure_dagster_home()
+    instance = dg.DagsterInstance.get()
     print(f"kundresa run: warehouse {settings.duckdb_path}, landing {settings.landing_dir}")
     started = time.monotonic()
     result = run_defs.resolve_job_def("kundresa_run").execute_in_process(

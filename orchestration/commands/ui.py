@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 from pathlib import Path
 
+from orchestration.instance import ensure_dagster_home
 from orchestration.settings import REPO_ROOT, Settings
 
 
@@ -17,8 +17,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def execute(args: argparse.Namespace) -> int:
     Settings.from_env().export_env()
-    home = Path(os.environ.setdefault("DAGSTER_HOME", str(REPO_ROOT / ".dagster_home")))
-    home.mkdir(parents=True, exist_ok=True)
+    ensure_dagster_home()
     dagster = Path(sys.executable).with_name("dagster")
     command = [
         str(dagster), "dev", "-m", "orchestration.definitions",

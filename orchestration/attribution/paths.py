@@ -1,0 +1,195 @@
+"""Channel paths as integer-encoded arrays, parsing of ``a > b > c`` strings, path transforms.
+
+A :class:`PathTable` holds many paths in compressed-row form: ``codes`` is every touch's channel
+code, path ``i`` is ``codes[offsets[i]:offsets[i + 1]]``. Channel codes index ``channels``, which
+is sorted, so the encoding (and everything computed from it) does not depend on row order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+SEPARATOR = ">"
+
+
+class PathError(ValueError):
+    """Invalid path data; the message names the row (1-based) and the problem."""
+
+
+@dataclass(frozen=True)
+class PathTable:
+    """Distinct paths with their outcome counts.
+
+    channels: sorted channel names; codes index into it.
+    offsets: int64, length n_paths + 1; path i is codes[offsets[i]:offsets[i + 1]].
+    codes: int32 channel code of every touch, paths concatenated in order.
+    conversions, non_conversions: float64 per path (counts; may be fractional weights).
+    value: float64 per path, the total conversion value of the path's conversions.
+    """
+
+    channels: tuple[str, ...]
+    offsets: np.ndarray
+    codes: np.ndarray
+    conversions: np.ndarray
+    non_conversions: np.ndarray
+    value: np.ndarray
+
+    @property
+    def n_paths(self) -> int:
+        return len(self.offsets) - 1
+
+    @property
+    def lengths(self) -> np.ndarray:
+        return np.diff(self.offsets)
+
+    def path_index(self) -> np.ndarray:
+        """Path number of every touch (int64, same length as codes)."""
+        return np.repeat(np.arange(self.n_paths, dtype=np.int64), self.lengths)
+
+    def path_strings(self) -> list[str]:
+        """Paths back as ``a > b > c`` strings (empty string for an empty path)."""
+        names = np.asarray(self.channels, dtype=object)
+        tokens = names[self.codes].tolist()
+        offsets = self.offsets.tolist()
+        sep = f" {SEPARATOR} "
+        return [sep.join(tokens[offsets[i] : offsets[i + 1]]) for i in range(self.n_paths)]
+
+
+def parse_paths(
+    paths: Sequence[str] | pa.Array | pa.ChunkedArray,
+    conversions: Sequence[float] | np.ndarray,
+    non_conversions: Sequence[float] | np.ndarray,
+    value: Sequence[float] | np.ndarray | None = None,
+) -> PathTable:
+    """Parse ``a > b > c`` strings and their counts into a :class:`PathTable`.
+
+    Raises PathError naming the first bad row: null or empty path, empty channel name, missing,
+    non-finite or negative count or value.
+    """
+    array = paths if isinstance(paths, pa.ChunkedArray | pa.Array) else pa.array(paths)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    if not pa.types.is_string(array.type) and not pa.types.is_large_string(array.type):
+        array = array.cast(pa.string())
+    n = len(array)
+    if array.null_count:
+        _fail(pc.is_null(array), "path is missing")
+    split = pc.split_pattern(array, SEPARATOR)
+    tokens = pc.utf8_trim_whitespace(split.flatten())
+    lengths = pc.list_value_length(split).to_numpy(zero_copy_only=False).astype(np.int64)
+    empty = pc.equal(pc.utf8_length(tokens), 0).to_numpy(zero_copy_only=False)
+    if empty.any():
+        offsets = np.concatenate([[0], np.cumsum(lengths)])
+        row = int(np.searchsorted(offsets, int(np.argmax(empty)), side="right")) - 1
+        whole = str(array[row].as_py()).strip()
+        problem = "path is empty" if not whole else f"empty channel name in path {whole!r}"
+        raise PathError(f"row {row + 1}: {problem}")
+    encoded = tokens.dictionary_encode()
+    names = encoded.dictionary.to_pylist()
+    order = sorted(range(len(names)), key=names.__getitem__)
+    remap = np.empty(len(names), dtype=np.int32)
+    remap[order] = np.arange(len(names), dtype=np.int32)
+    codes = remap[encoded.indices.to_numpy(zero_copy_only=False)]
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    return PathTable(
+        channels=tuple(names[i] for i in order),
+        offsets=offsets,
+        codes=codes,
+        conversions=_counts(conversions, n, "conversions"),
+        non_conversions=_counts(non_conversions, n, "non_conversions"),
+        value=np.zeros(n) if value is None else _counts(value, n, "value"),
+    )
+
+
+def _counts(values: Sequence[float] | np.ndarray, n: int, name: str) -> np.ndarray:
+    array = np.asarray(values, dtype=np.float64)
+    if array.shape != (n,):
+        raise PathError(f"{name}: expected {n} values, got {array.size}")
+    bad = ~np.isfinite(array)
+    if bad.any():
+        raise PathError(f"row {int(np.argmax(bad)) + 1}: {name} is missing or not a number")
+    if (array < 0).any():
+        row = int(np.argmax(array < 0))
+        raise PathError(f"row {row + 1}: {name} is negative ({array[row]:g})")
+    return array
+
+
+def _fail(mask: pa.Array, problem: str) -> None:
+    row = int(np.argmax(mask.to_numpy(zero_copy_only=False)))
+    raise PathError(f"row {row + 1}: {problem}")
+
+
+def _keep_touches(table: PathTable, keep: np.ndarray) -> PathTable:
+    """The table with only the touches where keep is True (paths may become empty)."""
+    kept_lengths = np.bincount(
+        table.path_index()[keep], minlength=table.n_paths
+    ).astype(np.int64)
+    offsets = np.zeros(table.n_paths + 1, dtype=np.int64)
+    np.cumsum(kept_lengths, out=offsets[1:])
+    return PathTable(
+        table.channels,
+        offsets,
+        table.codes[keep],
+        table.conversions,
+        table.non_conversions,
+        table.value,
+    )
+
+
+def _path_starts(table: PathTable) -> np.ndarray:
+    starts = np.zeros(len(table.codes), dtype=bool)
+    nonempty = table.lengths > 0
+    starts[table.offsets[:-1][nonempty]] = True
+    return starts
+
+
+def collapse_repeats(table: PathTable) -> PathTable:
+    """Collapse consecutive repeats of a channel: ``a > a > b > a`` → ``a > b > a``."""
+    codes = table.codes
+    keep = _path_starts(table)
+    keep[1:] |= codes[1:] != codes[:-1]
+    if len(codes):
+        keep[0] = True
+    return _keep_touches(table, keep)
+
+
+def first_occurrences(table: PathTable) -> PathTable:
+    """Keep each channel's first touch only: ``a > b > a > c`` → ``a > b > c``."""
+    key = table.path_index() * max(len(table.channels), 1) + table.codes
+    _, first = np.unique(key, return_index=True)
+    keep = np.zeros(len(table.codes), dtype=bool)
+    keep[first] = True
+    return _keep_touches(table, keep)
+
+
+def drop_channels(table: PathTable, channels: Iterable[str]) -> PathTable:
+    """Remove every touch of the named channels and the channels themselves.
+
+    Paths made only of dropped channels become empty; their conversions stay in the table and
+    the engine reports them as unattributed. Unknown names are ignored (a channel may simply
+    not occur in this period).
+    """
+    dropped = set(channels)
+    kept_names = tuple(name for name in table.channels if name not in dropped)
+    if len(kept_names) == len(table.channels):
+        return table
+    remap = np.full(len(table.channels), -1, dtype=np.int32)
+    for new_code, name in enumerate(kept_names):
+        remap[table.channels.index(name)] = new_code
+    new_codes = remap[table.codes]
+    keep = new_codes >= 0
+    reduced = _keep_touches(table, keep)
+    return PathTable(
+        kept_names,
+        reduced.offsets,
+        new_codes[keep],
+        table.conversions,
+        table.non_conversions,
+        table.value,
+    )
