@@ -1,0 +1,1 @@
+"""Activation: audiences, consent and contact-pressure rules, channel exports."""
