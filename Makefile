@@ -10,7 +10,7 @@ export KUNDRESA_LANDING ?= data/landing
 export KUNDRESA_OUTBOX  ?= data/outbox
 export DAGSTER_HOME     ?= $(CURDIR)/.dagster_home
 
-.PHONY: install demo generate run test lint ui bench clean
+.PHONY: install demo generate run test lint ui bench clean audiences
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -48,3 +48,6 @@ bench: install
 
 clean:
 	rm -rf data dbt_project/target dbt_project/logs .dagster_home
+
+audiences: install
+	$(PY) -m orchestration.activation.compile
