@@ -44,9 +44,7 @@ class _ProgressHandler(logging.Handler):
             seconds = time.monotonic() - self.started.get(step, time.monotonic())
             self._print(f"✔ {step} ({seconds:.1f} s)")
         elif kind == "STEP_FAILURE":
-            error = event.step_failure_data.error
-            message = error.message.strip().splitlines()[0] if error else "failed"
-            self._print(f"✘ {step}: {message}")
+            self._print(f"✘ {step}: {_root_cause(event.step_failure_data.error)}")
         elif kind == "ASSET_MATERIALIZATION":
             key = event.asset_key.to_user_string()
             self.materialized.append(key)
@@ -61,6 +59,16 @@ class _ProgressHandler(logging.Handler):
     def _print(self, line: str) -> None:
         self.stream.write(line + "\n")
         self.stream.flush()
+
+
+def _root_cause(error: Any) -> str:
+    """The innermost error of a Dagster step failure: the user's exception, not the wrapper."""
+    if error is None:
+        return "failed"
+    while getattr(error, "cause", None) is not None:
+        error = error.cause
+    lines = error.message.strip().splitlines() or ["failed"]
+    return lines[0] if len(lines) == 1 else f"{lines[0]} …"
 
 
 def _rows(event: Any) -> str:
