@@ -1,0 +1,1 @@
+"""Dagster asset checks that are plain Python (dbt tests become checks in assets/dbt.py)."""
