@@ -55,54 +55,80 @@ class RemovalEffects:
     removal_effect: np.ndarray  # RE per channel code, >= 0; 0 for channels never seen
 
 
-def build_chain(paths: PathTable, order: int = 1) -> MarkovChain:
-    """Count the order-k chain's transitions over every non-empty path."""
-    if order < 1:
-        raise ValueError(f"Markov order must be at least 1, got {order}")
+_DENSE_KEYS = 1 << 24  # key spaces up to this size are indexed with a table, not a sort
+
+
+def _state_ids(paths: PathTable, order: int) -> tuple[np.ndarray, np.ndarray]:
+    """(states, state of every touch): states are (n_states, order) channel codes, most recent
+    last, -1 padding where the path is shorter than the order."""
     n_channels = len(paths.channels)
-    lengths = paths.lengths
-    journeys = paths.conversions + paths.non_conversions
-    keep = (lengths > 0) & (journeys > 0)
-    offsets, codes = paths.offsets, paths.codes.astype(np.int64)
-    path = paths.path_index()
-    position = np.arange(len(codes), dtype=np.int64) - offsets[:-1][path]
+    codes = paths.codes
+    if order == 1:
+        return np.arange(n_channels, dtype=np.int64)[:, None], codes
+    n = len(codes)
+    position = np.arange(n, dtype=np.int64) - np.repeat(paths.offsets[:-1], paths.lengths)
+    touch = np.arange(n, dtype=np.int64)
     base = n_channels + 1
     if order * np.log2(base) < 62:
-        key = np.zeros(len(codes), dtype=np.int64)
+        key = np.zeros(n, dtype=np.int64)
         for lag in range(order - 1, -1, -1):
-            digit = np.where(position >= lag, codes[np.maximum(np.arange(len(codes)) - lag, 0)] + 1, 0)
+            digit = np.where(position >= lag, codes[np.maximum(touch - lag, 0)] + 1, 0)
             key = key * base + digit
-        unique_keys, state = np.unique(key, return_inverse=True)
+        n_keys = base**order
+        if n_keys <= _DENSE_KEYS:
+            present = np.zeros(n_keys, dtype=bool)
+            present[key] = True
+            unique_keys = np.flatnonzero(present)
+            state = (np.cumsum(present) - 1)[key]
+        else:
+            unique_keys, state = np.unique(key, return_inverse=True)
         states = np.zeros((len(unique_keys), order), dtype=np.int64)
-        rest = unique_keys.copy()
+        rest = unique_keys.astype(np.int64)
         for column in range(order - 1, -1, -1):
             states[:, column] = rest % base - 1
             rest //= base
-    else:
-        columns = [
-            np.where(position >= lag, codes[np.maximum(np.arange(len(codes)) - lag, 0)], -1)
-            for lag in range(order - 1, -1, -1)
-        ]
-        states, state = np.unique(np.stack(columns, axis=1), axis=0, return_inverse=True)
-    state = state.ravel().astype(np.int64)
+        return states, state.ravel()
+    columns = [
+        np.where(position >= lag, codes[np.maximum(touch - lag, 0)], -1)
+        for lag in range(order - 1, -1, -1)
+    ]
+    states, state = np.unique(np.stack(columns, axis=1), axis=0, return_inverse=True)
+    return states, state.ravel()
+
+
+def build_chain(paths: PathTable, order: int = 1) -> MarkovChain:
+    """Count the order-k chain's transitions over every path with touches and journeys."""
+    if order < 1:
+        raise ValueError(f"Markov order must be at least 1, got {order}")
+    states, state = _state_ids(paths, order)
     n_states = len(states)
-    weight = journeys[path]
-    in_kept = keep[path]
-    firsts = offsets[:-1][keep]
-    lasts = offsets[1:][keep] - 1
+    lengths = paths.lengths
+    journeys = paths.conversions + paths.non_conversions
+    keep = (lengths > 0) & (journeys > 0)
+    firsts = paths.offsets[:-1][keep]
+    lasts = paths.offsets[1:][keep] - 1
     start = np.bincount(state[firsts], weights=journeys[keep], minlength=n_states)
     conversions = np.bincount(state[lasts], weights=paths.conversions[keep], minlength=n_states)
     nulls = np.bincount(state[lasts], weights=paths.non_conversions[keep], minlength=n_states)
-    follows = np.zeros(len(codes), dtype=bool)
-    if len(codes) > 1:
-        follows[1:] = (path[1:] == path[:-1]) & in_kept[1:]
-    dst = state[follows]
-    src = state[np.flatnonzero(follows) - 1]
-    transitions = scipy.sparse.csr_matrix(
-        (weight[follows], (src, dst)), shape=(n_states, n_states)
-    )
-    transitions.sum_duplicates()
-    return MarkovChain(order, n_channels, states, start, transitions, conversions, nulls)
+    # a touch moves on to the next touch unless it is the last of its path
+    n = len(state)
+    moves = np.ones(max(n - 1, 0), dtype=bool)
+    ends = paths.offsets[1:][lengths > 0] - 1
+    moves[ends[ends < n - 1]] = False
+    weight = np.repeat(np.where(keep, journeys, 0.0), lengths)[:-1][moves]
+    pair = state[:-1][moves].astype(np.int64) * n_states + state[1:][moves]
+    if n_states * n_states <= _DENSE_KEYS:
+        counts = np.bincount(pair, weights=weight, minlength=n_states * n_states)
+        transitions = scipy.sparse.csr_matrix(counts.reshape(n_states, n_states))
+    else:
+        unique_pairs, inverse = np.unique(pair, return_inverse=True)
+        counts = np.bincount(inverse.ravel(), weights=weight, minlength=len(unique_pairs))
+        transitions = scipy.sparse.csr_matrix(
+            (counts, (unique_pairs // n_states, unique_pairs % n_states)),
+            shape=(n_states, n_states),
+        )
+    transitions.eliminate_zeros()
+    return MarkovChain(order, len(paths.channels), states, start, transitions, conversions, nulls)
 
 
 def conversion_probability(chain: MarkovChain, removed: np.ndarray | None = None) -> float:

@@ -80,25 +80,27 @@ def parse_paths(
     if array.null_count:
         _fail(pc.is_null(array), "path is missing")
     split = pc.split_pattern(array, SEPARATOR)
-    tokens = pc.utf8_trim_whitespace(split.flatten())
     lengths = pc.list_value_length(split).to_numpy(zero_copy_only=False).astype(np.int64)
-    empty = pc.equal(pc.utf8_length(tokens), 0).to_numpy(zero_copy_only=False)
-    if empty.any():
+    # encode the raw tokens first, then trim the (few) distinct names, not every token
+    encoded = split.flatten().dictionary_encode()
+    indices = encoded.indices.to_numpy(zero_copy_only=False)
+    trimmed = pc.utf8_trim_whitespace(encoded.dictionary).to_pylist()
+    if "" in trimmed:
+        empty_codes = [code for code, name in enumerate(trimmed) if name == ""]
+        token = int(np.argmax(np.isin(indices, empty_codes)))
         offsets = np.concatenate([[0], np.cumsum(lengths)])
-        row = int(np.searchsorted(offsets, int(np.argmax(empty)), side="right")) - 1
+        row = int(np.searchsorted(offsets, token, side="right")) - 1
         whole = str(array[row].as_py()).strip()
         problem = "path is empty" if not whole else f"empty channel name in path {whole!r}"
         raise PathError(f"row {row + 1}: {problem}")
-    encoded = tokens.dictionary_encode()
-    names = encoded.dictionary.to_pylist()
-    order = sorted(range(len(names)), key=names.__getitem__)
-    remap = np.empty(len(names), dtype=np.int32)
-    remap[order] = np.arange(len(names), dtype=np.int32)
-    codes = remap[encoded.indices.to_numpy(zero_copy_only=False)]
+    names = sorted(set(trimmed))
+    code_of = {name: code for code, name in enumerate(names)}
+    remap = np.array([code_of[name] for name in trimmed], dtype=np.int32)
+    codes = remap[indices] if len(indices) else np.zeros(0, dtype=np.int32)
     offsets = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
     return PathTable(
-        channels=tuple(names[i] for i in order),
+        channels=tuple(names),
         offsets=offsets,
         codes=codes,
         conversions=_counts(conversions, n, "conversions"),
@@ -127,9 +129,7 @@ def _fail(mask: pa.Array, problem: str) -> None:
 
 def _keep_touches(table: PathTable, keep: np.ndarray) -> PathTable:
     """The table with only the touches where keep is True (paths may become empty)."""
-    kept_lengths = np.bincount(
-        table.path_index()[keep], minlength=table.n_paths
-    ).astype(np.int64)
+    kept_lengths = np.bincount(table.path_index()[keep], minlength=table.n_paths).astype(np.int64)
     offsets = np.zeros(table.n_paths + 1, dtype=np.int64)
     np.cumsum(kept_lengths, out=offsets[1:])
     return PathTable(
@@ -189,6 +189,89 @@ def drop_channels(table: PathTable, channels: Iterable[str]) -> PathTable:
         kept_names,
         reduced.offsets,
         new_codes[keep],
+        table.conversions,
+        table.non_conversions,
+        table.value,
+    )
+
+
+def path_string_array(table: PathTable) -> pa.Array:
+    """Paths as an Arrow string array of ``a > b > c`` (vectorised; empty string for no touches)."""
+    names = pa.array(table.channels, type=pa.string()).take(pa.array(table.codes))
+    if table.offsets[-1] < 2**31:
+        lists = pa.ListArray.from_arrays(pa.array(table.offsets, type=pa.int32()), names)
+    else:
+        lists = pa.LargeListArray.from_arrays(pa.array(table.offsets, type=pa.int64()), names)
+    return pc.binary_join(lists, f" {SEPARATOR} ")
+
+
+def reorder(table: PathTable, order: np.ndarray) -> PathTable:
+    """The table with its paths in the given order (a permutation or selection of path rows)."""
+    order = np.asarray(order, dtype=np.int64)
+    lengths = table.lengths[order]
+    offsets = np.zeros(len(order) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    # old index of every touch = new index + (old start - new start) of its path
+    shift = np.repeat(table.offsets[:-1][order] - offsets[:-1], lengths)
+    shift += np.arange(int(offsets[-1]), dtype=np.int64)
+    return PathTable(
+        table.channels,
+        offsets,
+        table.codes[shift],
+        table.conversions[order],
+        table.non_conversions[order],
+        table.value[order],
+    )
+
+
+_HASH_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
+
+
+def path_hashes(table: PathTable) -> np.ndarray:
+    """A 64-bit polynomial hash of every path's channel sequence (uint64; 0 for empty paths)."""
+    lengths = table.lengths
+    hashes = np.zeros(table.n_paths, dtype=np.uint64)
+    if len(table.codes) == 0:
+        return hashes
+    position = np.arange(len(table.codes), dtype=np.int64)
+    position -= np.repeat(table.offsets[:-1], lengths)
+    powers = np.cumprod(np.full(int(lengths.max()), _HASH_MULTIPLIER, dtype=np.uint64))
+    with np.errstate(over="ignore"):
+        terms = (table.codes.astype(np.uint64) + np.uint64(1)) * powers[position]
+    nonempty = lengths > 0
+    hashes[nonempty] = np.add.reduceat(terms, table.offsets[:-1][nonempty])
+    return hashes
+
+
+def canonical(table: PathTable) -> PathTable:
+    """Paths sorted by (hash of the path, length, conversions, non-conversions, value): the same
+    rows in any input order give the same table, so every float sum downstream runs in the same
+    order (two different paths with equal hash and equal counts — odds about n²/2^64 — keep
+    their input order)."""
+    hashes = path_hashes(table)
+    order = np.argsort(hashes, kind="stable")
+    ordered = hashes[order]
+    if len(ordered) > 1 and (ordered[1:] == ordered[:-1]).any():
+        order = np.lexsort(
+            (table.value, table.non_conversions, table.conversions, table.lengths, hashes)
+        )
+    return reorder(table, order)
+
+
+def with_channels(table: PathTable, channels: Sequence[str]) -> PathTable:
+    """Re-encode the table over a (sorted) superset of its channel names."""
+    channels = tuple(channels)
+    if channels == table.channels:
+        return table
+    index = {name: code for code, name in enumerate(channels)}
+    missing = [name for name in table.channels if name not in index]
+    if missing:
+        raise ValueError(f"channels {missing} are not in the target channel list")
+    remap = np.array([index[name] for name in table.channels], dtype=np.int32)
+    return PathTable(
+        channels,
+        table.offsets,
+        remap[table.codes] if len(remap) else table.codes,
         table.conversions,
         table.non_conversions,
         table.value,

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+_DENSE_PAIRS = 1 << 25  # (path, channel) pairs counted with a table up to this size, else a sort
+
 
 def _layout(offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(path index, position in path, path length) for every touch."""
@@ -60,10 +62,12 @@ def position_based(offsets: np.ndarray, first: float = 0.4, last: float = 0.4) -
     touches in between. A single touch gets 1; two touches split in the ratio first : last
     (equally when both are 0)."""
     if first < 0 or last < 0 or first + last > 1 + 1e-12:
-        raise ValueError(f"position weights need first, last >= 0 and first + last <= 1, "
-                         f"got first={first}, last={last}")
+        raise ValueError(
+            f"position weights need first, last >= 0 and first + last <= 1, "
+            f"got first={first}, last={last}"
+        )
     _, position, length = _layout(offsets)
-    middle = max(0.0, 1.0 - first - last)
+    middle = max(0.0, round(1.0 - first - last, 12))  # 1 - 0.4 - 0.4 is 0.2, not 0.1999…
     ends = first + last
     first_of_two, last_of_two = (first / ends, last / ends) if ends > 0 else (0.5, 0.5)
     is_first = position == 0
@@ -101,9 +105,7 @@ def steps_before_conversion(offsets: np.ndarray) -> np.ndarray:
     return (length - 1 - position).astype(np.float64)
 
 
-def by_channel_weight(
-    offsets: np.ndarray, codes: np.ndarray, weights: np.ndarray
-) -> np.ndarray:
+def by_channel_weight(offsets: np.ndarray, codes: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Split each path among its distinct channels in proportion to ``weights[channel]``, each
     channel's part equally among its touches in the path. Paths whose channels all weigh 0
     fall back to last touch.
@@ -114,16 +116,20 @@ def by_channel_weight(
     n_touches = int(offsets[-1])
     if n_touches == 0:
         return np.zeros(0)
-    path, _, _ = _layout(offsets)
     n_paths = len(offsets) - 1
+    path = np.repeat(np.arange(n_paths, dtype=np.int64), np.diff(offsets))
     n_channels = max(len(weights), int(codes.max()) + 1)
-    _, inverse, counts = np.unique(
-        path * n_channels + codes, return_inverse=True, return_counts=True
-    )
-    per_touch = weights[codes] / counts[inverse]
+    key = path * n_channels + codes
+    if n_paths * n_channels <= _DENSE_PAIRS:
+        same_channel = np.bincount(key, minlength=n_paths * n_channels)[key]
+    else:
+        _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+        same_channel = counts[inverse.ravel()]
+    per_touch = weights[codes] / same_channel
     totals = np.bincount(path, weights=per_touch, minlength=n_paths)
-    zero = totals[path] <= 0
-    shares = np.divide(per_touch, totals[path], out=np.zeros(n_touches), where=~zero)
+    path_totals = totals[path]
+    zero = path_totals <= 0
+    shares = np.divide(per_touch, path_totals, out=np.zeros(n_touches), where=~zero)
     if zero.any():
         fallback = last_touch(offsets)
         shares[zero] = fallback[zero]

@@ -1,12 +1,17 @@
-"""Shapley values over channel coalitions (Zhao et al. 2018, "simplified Shapley").
+"""Shapley values over channel coalitions.
 
-The worth of a coalition S of channels is the number of conversions (or the conversion rate) of
-the paths whose set of channels is a subset of S. With conversions as worth the game is a sum of
-unanimity games, one per conversion, so its exact Shapley value splits every conversion equally
-among the distinct channels of its path: φ_c = Σ_{T ∋ c} R(T) / |T|, R(T) = conversions of the
-paths with channel set exactly T. :func:`shapley_values` computes Shapley values of any game
-exactly from the full coalition table (2^n worths, n ≤ ``MAX_EXACT_CHANNELS``), which the tests
-use to confirm the closed form and which the conversion-rate worth needs.
+Two games on a path summary:
+
+- conversion rate (used by the engine): the worth of a coalition S is the conversion rate of the
+  journeys whose channels all belong to S (0 when there are none). It uses non-converting paths,
+  so a channel that is everywhere but changes nothing earns little. Exact values need all 2^n
+  worths (:func:`coalition_worth`, :func:`shapley_values`; n ≤ ``MAX_EXACT_CHANNELS``). Values
+  can be negative (a channel that lowers the rate).
+- conversions (Zhao et al. 2018, "simplified Shapley"): the worth of S is the number of
+  conversions of the paths whose channels all belong to S. It is a sum of unanimity games, one
+  per conversion, so its exact value splits every conversion equally among the distinct channels
+  of its path: φ_c = Σ_{T ∋ c} R(T) / |T|, R(T) = conversions of the paths with channel set
+  exactly T (:func:`simplified_shapley`, any number of channels).
 """
 
 from __future__ import annotations
