@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
 import time
@@ -107,15 +108,19 @@ def execute(args: argparse.Namespace) -> int:
         defs, dg.Definitions(jobs=[job], loggers={"progress": progress_logger})
     )
     # runs are recorded in the local instance, so `kundresa ui` shows them afterwards
-    ensure_dagster_home()
+    home = ensure_dagster_home()
     instance = dg.DagsterInstance.get()
     print(f"kundresa run: warehouse {settings.duckdb_path}, landing {settings.landing_dir}")
+    # dbt's own log lines go to a file; the terminal gets one line per step
+    tool_log = home / "logs" / f"kundresa-run-{time.strftime('%Y%m%dT%H%M%S')}.log"
+    tool_log.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    result = run_defs.resolve_job_def("kundresa_run").execute_in_process(
-        instance=instance,
-        run_config={"loggers": {"progress": {}}},
-        raise_on_error=False,
-    )
+    with tool_log.open("w", encoding="utf-8") as log_file, contextlib.redirect_stdout(log_file):
+        result = run_defs.resolve_job_def("kundresa_run").execute_in_process(
+            instance=instance,
+            run_config={"loggers": {"progress": {}}},
+            raise_on_error=False,
+        )
     seconds = time.monotonic() - started
     status = "succeeded" if result.success else "FAILED"
     print(
@@ -125,5 +130,6 @@ def execute(args: argparse.Namespace) -> int:
     print(f"  warehouse (DuckDB): {settings.duckdb_path}")
     print(f"  channel exports:    {settings.outbox_dir}")
     print(f"  data quality docs:  {settings.quality_dir / 'docs' / 'index.html'}")
+    print(f"  dbt and tool output: {tool_log}")
     print("  explore in the Dagster UI: kundresa ui")
     return 0 if result.success else 1
