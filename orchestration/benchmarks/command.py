@@ -30,6 +30,7 @@ STAGES: tuple[str, ...] = (
     "generate",
     "extract",
     "identity",
+    "customer360",
     "quality",
     "clv",
     "attribution",

@@ -1,0 +1,253 @@
+{#- Web sessions: cookie events split by 30 minutes of inactivity (var session_timeout_minutes),
+    stitched to a web-shop account by login — retroactively for the cookie's anonymous past.
+    Incremental by cookie: every cookie with events loaded since the last run is re-sessionised
+    from its whole history (delete+insert on cookie_id), so late events and later logins restate
+    that cookie's sessions exactly as a full build would. -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='cookie_id',
+        on_schema_change='fail',
+        post_hook=[
+            "{{ refresh_customer_keys(\"'webshop'\", 'account_id', anonymous_expression='fact.cookie_id') }}",
+        ],
+    )
+}}
+
+with
+
+web_events as (
+
+    select * from {{ ref('stg_web__events') }}
+
+),
+
+identity_map as (
+
+    select
+        source_record_id as account_id,
+        cast(customer_key as {{ dbt.type_string() }}) as customer_key
+    from {{ source('identity', 'customer_identity_map') }}
+    where source_system = 'webshop'
+
+),
+
+changed_cookies as (
+
+    select distinct cookie_id
+    from web_events
+    where {{ loaded_since_last_run() }}
+
+),
+
+cookie_events as (
+
+    select web_events.*
+    from web_events
+    inner join changed_cookies
+        on web_events.cookie_id = changed_cookies.cookie_id
+
+),
+
+gaps as (
+
+    select
+        cookie_events.*,
+        lag(occurred_at) over (
+            partition by cookie_id order by occurred_at, event_id
+        ) as previous_occurred_at
+    from cookie_events
+
+),
+
+session_starts as (
+
+    select
+        gaps.*,
+        case
+            when previous_occurred_at is null then 1
+            when
+                {{ dbt.datediff('previous_occurred_at', 'occurred_at', 'second') }}
+                > {{ var('session_timeout_minutes') * 60 }}
+                then 1
+            else 0
+        end as is_session_start
+    from gaps
+
+),
+
+numbered_events as (
+
+    select
+        session_starts.*,
+        sum(is_session_start) over (
+            partition by cookie_id
+            order by occurred_at, event_id
+            rows between unbounded preceding and current row
+        ) as session_number
+    from session_starts
+
+),
+
+sessions as (
+
+    select
+        cookie_id,
+        session_number,
+        min(occurred_at) as session_started_at,
+        max(occurred_at) as session_ended_at,
+        count(*) as event_count,
+        sum(case when event_type = 'page_view' then 1 else 0 end) as page_view_count,
+        max(case when event_type = 'login' then 1 else 0 end) = 1 as has_login,
+        max(case when event_type = 'add_to_cart' then 1 else 0 end) = 1 as has_add_to_cart,
+        max(case when event_type = 'checkout' then 1 else 0 end) = 1 as has_checkout,
+        max(_loaded_at) as _loaded_at
+    from numbered_events
+    group by cookie_id, session_number
+
+),
+
+landing_events as (
+
+    select
+        cookie_id,
+        session_number,
+        page_path as landing_page_path,
+        utm_source,
+        utm_medium,
+        utm_campaign,
+        referrer_host
+    from numbered_events
+    where is_session_start = 1
+
+),
+
+logins as (
+
+    select
+        cookie_id,
+        account_id,
+        occurred_at as logged_in_at
+    from cookie_events
+    where event_type = 'login' and account_id is not null
+
+),
+
+{#- per session: the first login inside it, else the latest login before it, else the first
+    login after it (retroactive stitching of the anonymous past) -#}
+login_candidates as (
+
+    select
+        sessions.cookie_id,
+        sessions.session_number,
+        logins.account_id,
+        case
+            when logins.logged_in_at < sessions.session_started_at then 'prior_login'
+            when logins.logged_in_at > sessions.session_ended_at then 'retroactive'
+            else 'login'
+        end as stitch_method,
+        row_number() over (
+            partition by sessions.cookie_id, sessions.session_number
+            order by
+                case
+                    when logins.logged_in_at < sessions.session_started_at then 1
+                    when logins.logged_in_at > sessions.session_ended_at then 2
+                    else 0
+                end,
+                case
+                    when logins.logged_in_at >= sessions.session_started_at
+                        then logins.logged_in_at
+                end asc nulls last,
+                case
+                    when logins.logged_in_at < sessions.session_started_at
+                        then logins.logged_in_at
+                end desc nulls last,
+                logins.account_id
+        ) as candidate_rank
+    from sessions
+    inner join logins
+        on sessions.cookie_id = logins.cookie_id
+
+),
+
+session_accounts as (
+
+    select
+        cookie_id,
+        session_number,
+        account_id,
+        stitch_method
+    from login_candidates
+    where candidate_rank = 1
+
+),
+
+joined as (
+
+    select
+        sessions.cookie_id,
+        sessions.session_number,
+        session_accounts.account_id,
+        session_accounts.stitch_method,
+        identity_map.customer_key,
+        sessions.session_started_at,
+        sessions.session_ended_at,
+        sessions.event_count,
+        sessions.page_view_count,
+        sessions.has_login,
+        sessions.has_add_to_cart,
+        sessions.has_checkout,
+        landing_events.landing_page_path,
+        landing_events.utm_source,
+        landing_events.utm_medium,
+        landing_events.utm_campaign,
+        landing_events.referrer_host,
+        sessions._loaded_at
+    from sessions
+    inner join landing_events
+        on
+            sessions.cookie_id = landing_events.cookie_id
+            and sessions.session_number = landing_events.session_number
+    left join session_accounts
+        on
+            sessions.cookie_id = session_accounts.cookie_id
+            and sessions.session_number = session_accounts.session_number
+    left join identity_map
+        on session_accounts.account_id = identity_map.account_id
+
+),
+
+final as (
+
+    select
+        {{ dbt.concat(['cookie_id', "'-'", dbt.cast('session_number', dbt.type_string())]) }}
+            as session_id,
+        cookie_id,
+        cast(session_number as integer) as session_number,
+        customer_key,
+        account_id,
+        stitch_method,
+        case when customer_key is null then cookie_id end as anonymous_id,
+        session_started_at,
+        session_ended_at,
+        cast(
+            {{ dbt.datediff('session_started_at', 'session_ended_at', 'second') }} as bigint
+        ) as session_duration_seconds,
+        cast(event_count as integer) as event_count,
+        cast(page_view_count as integer) as page_view_count,
+        has_login,
+        has_add_to_cart,
+        has_checkout,
+        landing_page_path,
+        utm_source,
+        utm_medium,
+        utm_campaign as campaign_id,
+        referrer_host,
+        {{ web_session_channel('utm_medium', 'referrer_host') }} as channel,
+        _loaded_at
+    from joined
+
+)
+
+select * from final
