@@ -1,0 +1,52 @@
+with
+
+source as (
+
+    select * from {{ source('app', 'events') }}
+
+),
+
+renamed as (
+
+    select
+        event_id,
+        app_user_id,
+        campaign_id,
+        occurred_at,
+        _source_file,
+        _row_number,
+        _loaded_at,
+        lower(trim(event_type)) as event_type
+    from source
+
+),
+
+deduplicated as (
+
+    select
+        *,
+        row_number() over (
+            partition by event_id
+            order by {{ load_order() }}
+        ) as copy_number
+    from renamed
+
+),
+
+final as (
+
+    select
+        event_id,
+        app_user_id,
+        event_type,
+        campaign_id,
+        occurred_at,
+        _source_file,
+        _row_number,
+        _loaded_at
+    from deduplicated
+    where copy_number = 1
+
+)
+
+select * from final

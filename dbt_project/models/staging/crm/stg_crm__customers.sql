@@ -1,0 +1,140 @@
+with
+
+source as (
+
+    select * from {{ source('crm', 'customers') }}
+
+),
+
+renamed as (
+
+    select
+        customer_number,
+        birth_date,
+        phone,
+        postal_code,
+        created_at,
+        updated_at,
+        _source_file,
+        _row_number,
+        _loaded_at,
+        {{ normalise_name('given_names') }} as given_names,
+        {{ normalise_name('preferred_name') }} as preferred_name,
+        {{ normalise_name('surname') }} as surname,
+        {{ normalise_email('email') }} as email,
+        {{ is_valid_email(normalise_email('email')) }} as is_email_valid,
+        {{ normalise_name('street') }} as street,
+        {{ normalise_name('city') }} as city,
+        {{ normalise_country('country') }} as country,
+        lower(trim(customer_type)) as customer_type
+    from source
+
+),
+
+normalised_postal_codes as (
+
+    select
+        *,
+        {{ normalise_postal_code('postal_code', 'country') }} as postal_code_normalised
+    from renamed
+
+),
+
+with_postal_codes as (
+
+    select
+        *,
+        {{ is_valid_postal_code('postal_code_normalised', 'country') }} as is_postal_code_valid
+    from normalised_postal_codes
+
+),
+
+phone_keys as (
+
+    select
+        *,
+        coalesce(country, '') as phone_region
+    from with_postal_codes
+
+),
+
+phones as (
+
+    {{ distinct_parsed_phones('phone_keys', 'phone', 'phone_region') }}
+
+),
+
+with_phones as (
+
+    select
+        phone_keys.*,
+        phones.phone_e164,
+        coalesce(phones.is_phone_valid, false) as is_phone_valid
+    from phone_keys
+    left join phones
+        on
+            phone_keys.phone = phones.phone
+            and phone_keys.phone_region = phones.phone_region
+
+),
+
+versions as (
+
+    select
+        *,
+        row_number() over (
+            partition by
+                customer_number,
+                given_names,
+                preferred_name,
+                surname,
+                birth_date,
+                email,
+                phone,
+                street,
+                postal_code,
+                city,
+                country,
+                customer_type,
+                created_at,
+                updated_at
+            order by {{ load_order() }}
+        ) as copy_number
+    from with_phones
+
+),
+
+final as (
+
+    select
+        customer_number,
+        given_names,
+        preferred_name,
+        surname,
+        birth_date,
+        email,
+        is_email_valid,
+        phone,
+        phone_e164,
+        is_phone_valid,
+        street,
+        postal_code_normalised as postal_code,
+        is_postal_code_valid,
+        city,
+        country,
+        customer_type,
+        created_at,
+        updated_at,
+        _source_file,
+        _row_number,
+        _loaded_at,
+        row_number() over (
+            partition by customer_number
+            order by updated_at desc, {{ load_order('desc') }}
+        ) = 1 as is_current_version
+    from versions
+    where copy_number = 1
+
+)
+
+select * from final
