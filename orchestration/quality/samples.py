@@ -1,0 +1,98 @@
+"""Sample keys of failing rows, cheaply.
+
+GX's SUMMARY result with ``unexpected_index_column_names`` builds the index list of EVERY failing
+row before truncating it (tens of seconds for half a million failures), so suites run in BASIC
+format (counts and up to ``SAMPLE_KEY_COUNT`` failing values) and the keys are found here:
+
+- single-column rules without a row condition: rows whose value is one of the reported failing
+  values (for these rules failure depends on the value alone, uniqueness included);
+- other failed rules: the rule alone is validated again in SUMMARY format with the key columns.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from orchestration.quality import config
+from orchestration.quality.spec import Rule, SuiteSpec
+
+# column-map expectations whose verdict on a row depends only on that row's value
+VALUE_DETERMINED = frozenset(
+    {
+        "expect_column_values_to_be_in_set",
+        "expect_column_values_to_not_be_in_set",
+        "expect_column_values_to_match_regex",
+        "expect_column_values_to_not_match_regex",
+        "expect_column_values_to_be_between",
+        "expect_column_values_to_not_be_null",
+        "expect_column_values_to_be_unique",
+    }
+)
+
+
+def keys_by_value(
+    frame: pd.DataFrame, rule: Rule, expectation_type: str, result: dict[str, Any],
+    key_columns: tuple[str, ...],
+) -> list[str] | None:
+    """Keys of rows carrying the reported failing values, or None when not applicable."""
+    column = rule.kwargs.get("column")
+    if rule.where or expectation_type not in VALUE_DETERMINED or column not in frame:
+        return None
+    values = result.get("partial_unexpected_list")
+    if expectation_type == "expect_column_values_to_not_be_null":
+        mask = frame[column].isna()
+    elif values:
+        mask = frame[column].isin([v for v in values if v is not None and v == v])
+    else:
+        return None
+    rows = frame.loc[mask, list(key_columns)].head(config.SAMPLE_KEY_COUNT)
+    return format_keys(rows.itertuples(index=False, name=None))
+
+
+def format_keys(rows: Any) -> list[str]:
+    keys: list[str] = []
+    for row in rows:
+        key = "|".join(key_text(value) for value in row)
+        if key not in keys:
+            keys.append(key)
+    return keys[: config.SAMPLE_KEY_COUNT]
+
+
+def key_text(value: Any) -> str:
+    """A key value as text; missing values (None, NaN, NaT) as ``null``."""
+    if value is None or (isinstance(value, float) and value != value):
+        return "null"
+    text = str(value)
+    return "null" if text in ("nan", "NaT", "<NA>", "None") else text
+
+
+def keys_by_revalidation(
+    batch: Any, spec: SuiteSpec, rules: list[Rule]
+) -> dict[tuple[str, tuple[str, ...]], list[str]]:
+    """Validate only ``rules`` again in SUMMARY format; (rule, asset) → sample keys."""
+    from orchestration.quality.gx_context import gx
+    from orchestration.quality.suite_builder import build_expectation
+
+    suite = gx().ExpectationSuite(
+        name=f"{spec.name}__samples",
+        expectations=[build_expectation(rule, spec) for rule in rules],
+    )
+    result = batch.validate(
+        suite,
+        result_format={
+            "result_format": "SUMMARY",
+            "unexpected_index_column_names": list(spec.key_columns),
+            "partial_unexpected_count": config.SAMPLE_KEY_COUNT,
+        },
+    )
+    samples: dict[tuple[str, tuple[str, ...]], list[str]] = {}
+    for validation_result, rule in zip(result.results, rules, strict=True):
+        entries = (validation_result.result or {}).get("partial_unexpected_index_list") or []
+        samples[(rule.name, spec.asset_of(rule))] = format_keys(
+            tuple(entry.get(column) for column in spec.key_columns)
+            for entry in entries
+            if isinstance(entry, dict)
+        )
+    return samples
