@@ -1,0 +1,141 @@
+"""Benchmark stage ``identity``: identity resolution at scale, with accuracy where truth exists.
+
+Records come from the bench warehouse the ``extract`` stage wrote (``<workdir>/**/*.duckdb``;
+the dbt staging layer and ``intermediate.int_identity_records`` are built first when missing,
+timed apart) with the simulator's ``_truth/person_of_record.parquet``, and the identity map is
+written back for later stages. Without a warehouse, records come from the synthetic identity
+generator (orchestration/identity/synthetic.py, ~4 records per customer, with truth).
+Figures: records, seconds per phase, peak RSS, pairwise precision / recall / F1.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+STAGING_SELECTION = ("path:seeds", "path:models/staging", "path:models/intermediate/identity")
+
+
+def _tables(path: Path) -> set[tuple[str, str]]:
+    import duckdb
+
+    try:
+        with duckdb.connect(str(path), read_only=True) as con:
+            rows = con.execute(
+                "select table_schema, table_name from information_schema.tables"
+            ).fetchall()
+    except duckdb.Error:
+        return set()
+    return {(schema, table) for schema, table in rows}
+
+
+def _find_warehouse(workdir: Path) -> Path | None:
+    """The bench warehouse: a DuckDB file with raw tables or identity records."""
+    for path in sorted(workdir.rglob("*.duckdb")):
+        tables = _tables(path)
+        if ("intermediate", "int_identity_records") in tables or any(
+            schema == "raw" for schema, _ in tables
+        ):
+            return path
+    return None
+
+
+def _build_staging(database: Path, workdir: Path) -> float:
+    """dbt run of the staging layer and the identity inputs; returns seconds."""
+    from orchestration.settings import DBT_PROJECT_DIR
+
+    work = workdir / "dbt_identity"
+    env = {**os.environ, "KUNDRESA_DUCKDB": str(database), "DBT_SEND_ANONYMOUS_USAGE_STATS": "0"}
+    command = [
+        str(Path(sys.executable).with_name("dbt")), "run", "--select", *STAGING_SELECTION,
+        "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+        "--target-path", str(work / "target"), "--log-path", str(work / "logs"),
+    ]
+    started = time.perf_counter()
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        tail = "\n".join(done.stdout.splitlines()[-15:])
+        raise RuntimeError(f"dbt staging build failed (exit {done.returncode}):\n{tail}")
+    return round(time.perf_counter() - started, 2)
+
+
+def _warehouse_inputs(database: Path, workdir: Path, report: dict[str, Any]) -> dict[str, Any]:
+    import duckdb
+
+    from orchestration.assets.identity import read_inputs
+
+    if ("intermediate", "int_identity_records") not in _tables(database):
+        report["staging_dbt_seconds"] = _build_staging(database, workdir)
+    with duckdb.connect(str(database)) as con:
+        inputs = read_inputs(con)
+    truth_files = sorted(workdir.rglob("_truth/person_of_record.parquet"))
+    inputs["truth"] = pd.read_parquet(truth_files[0]) if truth_files else None
+    return inputs
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run(customers: int, workdir: Path, report: dict[str, Any]) -> None:
+    """Resolve identities for `customers` customers' records and record the figures."""
+    from orchestration.identity.evaluation import pairwise_scores
+    from orchestration.identity.resolve import resolve_identities
+    from orchestration.identity.synthetic import generate_identities
+
+    started = time.perf_counter()
+    database = _find_warehouse(workdir)
+    if database is None:
+        synthetic = generate_identities(customers, seed=42)
+        records, links, truth = synthetic.records, synthetic.links, synthetic.truth
+        report["source"] = "synthetic identity generator (orchestration/identity/synthetic.py)"
+    else:
+        inputs = _warehouse_inputs(database, workdir, report)
+        records, links, truth = inputs["records"], inputs["links"], inputs["truth"]
+        report["source"] = f"warehouse {database.name} (intermediate.int_identity_records)"
+    report["input_seconds"] = round(time.perf_counter() - started, 2)
+
+    started, cpu_started = time.perf_counter(), _cpu_seconds()
+    result = resolve_identities(records, links=links)
+    report["resolve_seconds"] = round(time.perf_counter() - started, 2)
+    # CPU time (all threads) shows the work when other processes share the cores
+    report["resolve_cpu_seconds"] = round(_cpu_seconds() - cpu_started, 2)
+    report["peak_rss_mb_after_resolve"] = round(
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
+    )
+    stats = result.stats
+    for name in ("records_in", "links_in", "clusters_out", "merge_rate", "largest_cluster",
+                 "capped_key_values", "weak_records", "probabilistic_records",
+                 "probabilistic_edges", "probabilistic_name_vetoes", "deterministic_edges",
+                 "validate_seconds", "deterministic_seconds", "probabilistic_seconds",
+                 "clustering_seconds", "keys_seconds", "match_rules"):
+        if name in stats:
+            report[name] = stats[name]
+    if truth is not None:
+        report["accuracy_all_records"] = pairwise_scores(result.identity_map, truth)
+        usable = result.identity_map[~result.identity_map["is_identity_weak"]]
+        report["accuracy_records_with_identifier"] = pairwise_scores(usable, truth)
+
+    if database is not None:  # later stages (customer360) build on the identity map
+        import duckdb
+
+        from orchestration.assets.identity import write_outputs
+
+        with duckdb.connect(str(database)) as con:
+            write_outputs(con, result)
+
+    # a second run on the same records with the first map as previous: keys must all stay
+    started = time.perf_counter()
+    again = resolve_identities(records, links=links, previous=result.identity_map)
+    report["rerun_seconds"] = round(time.perf_counter() - started, 2)
+    report["rerun_keys_kept"] = float(
+        (again.identity_map["customer_key"] == result.identity_map["customer_key"]).mean()
+    )
