@@ -81,6 +81,9 @@ def add_probabilistic_edges(con: duckdb.DuckDBPyConnection, precluster_table: st
         strict=True,
     ))
     linker = _linker(con, config, present, stats["probabilistic_records"])
+    if linker is None:
+        stats["probabilistic"] = "skipped: no training block found record pairs (too little data)"
+        return stats
     predictions = linker.inference.predict(
         threshold_match_probability=config.match_threshold, warning_mode="never"
     )
@@ -118,10 +121,14 @@ def add_probabilistic_edges(con: duckdb.DuckDBPyConnection, precluster_table: st
 
 def _linker(con: duckdb.DuckDBPyConnection, config: IdentityConfig, present: dict[str, bool],
             records: int) -> Any:
-    """Build the Splink linker and train it: prior, u by random sampling, m by EM."""
+    """Build the Splink linker and train it: prior, u by random sampling, m by EM.
+
+    Returns None when no EM training block found any record pairs.
+    """
     import splink.comparison_library as cl
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on
     from splink.blocking_rule_library import CustomRule
+    from splink.internals.exceptions import EMTrainingException
 
     comparisons: list[Any] = [
         # full-name exact match weighted by how common the name is (term frequencies)
@@ -165,10 +172,17 @@ def _linker(con: duckdb.DuckDBPyConnection, config: IdentityConfig, present: dic
     )
     # pair sampling needs enough records for its 1 % probe to find pairs at all
     em_max_pairs = config.em_max_pairs if records >= EM_SAMPLING_MIN_RECORDS else None
-    # training blocks must stay small at scale: common first name + surname pairs are many
+    # training blocks must stay small at scale: common first name + surname pairs are many.
+    # On tiny inputs a block can find no pairs at all; it is skipped, and with no trained
+    # block the caller skips probabilistic matching (m-values would be guesses).
+    trained = 0
     for training_block in (block_on("first_name", "surname", "postal_code"),
                            block_on("birth_date", "postal_code")):
-        linker.training.estimate_parameters_using_expectation_maximisation(
-            training_block, max_pairs=em_max_pairs
-        )
-    return linker
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                training_block, max_pairs=em_max_pairs
+            )
+        except EMTrainingException:
+            continue
+        trained += 1
+    return linker if trained else None

@@ -216,3 +216,17 @@ def test_empty_input_gives_empty_map() -> None:
     result = resolve_identities(records(rec("crm", "A")).iloc[:0], config=DETERMINISTIC)
     assert result.identity_map.empty
     assert result.stats["clusters_out"] == 0
+
+
+def test_too_little_data_to_train_splink_skips_probabilistic_matching() -> None:
+    """No two records share a training block: Splink is skipped with a reason, nothing fails."""
+    rows = [
+        rec("postal", f"P{i}", given_names=f"Name{i}", surname=f"Surname{i}",
+            birth_date=f"19{50 + i % 40}-0{1 + i % 9}-1{i % 10}", postal_code=f"{10000 + i}",
+            street=f"Gatan {i}")
+        for i in range(12)
+    ]
+    config = IdentityConfig(min_probabilistic_records=1)
+    result = resolve_identities(records(*rows), config=config)
+    assert result.stats["probabilistic"].startswith("skipped: no training block")
+    assert result.identity_map.customer_key.nunique() == 12  # every record its own customer
