@@ -34,11 +34,12 @@ run: install
 test: install
 	cd dbt_project && ../$(VENV)/bin/dbt parse --quiet --profiles-dir . --project-dir .
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/pytest -q -p no:cacheprovider
+	$(VENV)/bin/pytest -q -p no:cacheprovider -n 2 --dist loadfile --durations=15
 
 lint: install
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/sqlfluff lint dbt_project/models
+	# dbt templater opens a DuckDB connection: use a scratch file, not the (maybe locked) warehouse
+	KUNDRESA_DUCKDB=$${TMPDIR:-/tmp}/kundresa-sqlfluff.duckdb $(VENV)/bin/sqlfluff lint dbt_project/models
 
 ui: install
 	$(KUNDRESA) ui

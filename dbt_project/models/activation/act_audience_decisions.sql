@@ -67,7 +67,9 @@ planned as (
 
 caps as (
 
-    select window_days, max_contacts
+    select
+        window_days,
+        max_contacts
     from rules
     where rule_name = 'contact_cap'
 
@@ -209,11 +211,11 @@ arbitrated as (
         case
             when outside_cadence.channel = 'paid_social' then 0
             else row_number() over (
-                partition by
-                    outside_cadence.customer_key,
-                    case when outside_cadence.channel = 'paid_social' then 1 else 0 end
-                order by outside_cadence.priority desc, outside_cadence.audience
-            )
+                    partition by
+                        outside_cadence.customer_key,
+                        case when outside_cadence.channel = 'paid_social' then 1 else 0 end
+                    order by outside_cadence.priority desc, outside_cadence.audience asc
+                )
         end as contact_rank
     from outside_cadence
     left join customer_capacity

@@ -61,7 +61,7 @@ hard_bounced_emails as (
 
 ),
 
-{#- the most recently seen app user of the customer receives push messages -#}
+{# the most recently seen app user of the customer receives push messages -#}
 app_users as (
 
     select
@@ -101,10 +101,11 @@ customer_channels as (
         case channels.channel
             when 'email' then golden_records.email is not null
             when 'sms' then golden_records.phone_e164 is not null
-            when 'postal' then
-                golden_records.street is not null
-                and golden_records.postal_code is not null
-                and golden_records.city is not null
+            when 'postal'
+                then
+                    golden_records.street is not null
+                    and golden_records.postal_code is not null
+                    and golden_records.city is not null
             when 'push' then app_users.app_user_id is not null
             when 'telemarketing' then golden_records.phone_e164 is not null
             when 'paid_social' then
@@ -147,7 +148,7 @@ rules_applied as (
     from customer_channels
     cross join quiet_period
 
-)
+),
 
 final as (
 

@@ -36,7 +36,7 @@ outcomes as (
         on
             decisions.customer_key = orders.customer_key
             and not orders.is_cancelled
-            and orders.ordered_at >= decisions.planned_at
+            and decisions.planned_at <= orders.ordered_at
             and orders.ordered_at < {{ dbt.dateadd('day', var('lift_window_days', 30),
                 'decisions.planned_at') }}
     group by
@@ -70,10 +70,18 @@ rates as (
 
     select
         groups.*,
-        1.0 * treated_converters / nullif(treated_customers, 0) as treated_conversion_rate,
-        1.0 * control_converters / nullif(control_customers, 0) as control_conversion_rate,
-        1.0 * treated_revenue_sek / nullif(treated_customers, 0) as treated_revenue_per_customer_sek,
-        1.0 * control_revenue_sek / nullif(control_customers, 0) as control_revenue_per_customer_sek
+        1.0
+        * groups.treated_converters
+        / nullif(groups.treated_customers, 0) as treated_conversion_rate,
+        1.0
+        * groups.control_converters
+        / nullif(groups.control_customers, 0) as control_conversion_rate,
+        1.0
+        * groups.treated_revenue_sek
+        / nullif(groups.treated_customers, 0) as treated_revenue_per_customer_sek,
+        1.0
+        * groups.control_revenue_sek
+        / nullif(groups.control_customers, 0) as control_revenue_per_customer_sek
     from groups
 
 ),

@@ -35,7 +35,7 @@ touches as (
         path_length,
         cast(coalesce(conversion_revenue_sek, 0) as {{ type_double() }}) as revenue_sek,
         cast(
-            {{ dbt.datediff('occurred_at', 'converted_at', 'second') }} as {{ type_double() }}
+            {{ dbt.datediff('occurred_at', 'converted_at', 'second') }} as {{ type_double() }}  -- noqa: LT05
         ) / 86400.0 as age_days
     from paths
 
@@ -92,9 +92,11 @@ shares as (
         case
             when path_length = 1 then 1.0
             when path_length = 2 and touch_number = 1
-                then {{ first_share / (first_share + last_share) if first_share + last_share > 0 else 0.5 }}
+                then {{ first_share / (first_share + last_share)
+                    if first_share + last_share > 0 else 0.5 }}
             when path_length = 2
-                then {{ last_share / (first_share + last_share) if first_share + last_share > 0 else 0.5 }}
+                then {{ last_share / (first_share + last_share)
+                    if first_share + last_share > 0 else 0.5 }}
             when touch_number = 1 then {{ first_share }}
             when touch_number = path_length then {{ last_share }}
             else {{ (1 - first_share - last_share) | round(12) }} / (path_length - 2)

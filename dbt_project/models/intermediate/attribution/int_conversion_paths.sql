@@ -99,12 +99,12 @@ converting_touches as (
     inner join marketing_touches
         on
             conversions.customer_key = marketing_touches.customer_key
-            and marketing_touches.occurred_at <= conversions.converted_at
+            and conversions.converted_at >= marketing_touches.occurred_at
             and marketing_touches.occurred_at
             >= {{ dbt.dateadd('day', -lookback, 'conversions.converted_at') }}
             and (
                 conversions.previous_converted_at is null
-                or marketing_touches.occurred_at > conversions.previous_converted_at
+                or conversions.previous_converted_at < marketing_touches.occurred_at
             )
 
 ),

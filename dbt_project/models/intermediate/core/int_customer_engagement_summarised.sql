@@ -41,7 +41,8 @@ dated_touchpoints as (
         touchpoints.direction,
         touchpoints.interaction_reason,
         touchpoints.occurred_at,
-        {{ days_between(utc_date('touchpoints.occurred_at'), 'as_of.as_of_date') }} as days_ago
+        {{ days_between(utc_date('touchpoints.occurred_at'), 'as_of.as_of_date') }}
+            as days_ago
     from touchpoints
     cross join as_of
     where {{ utc_date('touchpoints.occurred_at') }} <= as_of.as_of_date
@@ -101,7 +102,7 @@ observed_channels as (
         channel as observed_preferred_channel,
         row_number() over (
             partition by customer_key
-            order by engagement_count desc, last_engaged_at desc, channel
+            order by engagement_count desc, last_engaged_at desc, channel asc
         ) as channel_rank
     from engagements
 

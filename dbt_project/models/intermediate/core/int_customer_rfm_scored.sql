@@ -23,9 +23,9 @@ ranked as (
         cume_dist() over (order by order_count) as frequency_cume_dist,
         cume_dist() over (order by monetary_value_sek) as monetary_cume_dist,
         cume_dist() over (order by monetary_value_sek desc) as value_share_from_top,
-        row_number() over (order by monetary_value_sek desc, customer_key) as value_rank,
+        row_number() over (order by monetary_value_sek desc, customer_key asc) as value_rank,
         sum(monetary_value_sek) over (
-            order by monetary_value_sek desc, customer_key
+            order by monetary_value_sek desc, customer_key asc
             rows between unbounded preceding and current row
         ) as cumulative_monetary_value_sek,
         sum(monetary_value_sek) over () as total_monetary_value_sek
@@ -37,12 +37,14 @@ scored as (
 
     select
         ranked.*,
-        cast(ceil(round(5 * recency_cume_dist, 9)) as integer) as recency_score,
-        cast(ceil(round(5 * frequency_cume_dist, 9)) as integer) as frequency_score,
-        cast(ceil(round(5 * monetary_cume_dist, 9)) as integer) as monetary_score,
+        cast(ceil(round(5 * ranked.recency_cume_dist, 9)) as integer) as recency_score,
+        cast(ceil(round(5 * ranked.frequency_cume_dist, 9)) as integer) as frequency_score,
+        cast(ceil(round(5 * ranked.monetary_cume_dist, 9)) as integer) as monetary_score,
         case
-            when value_share_from_top <= {{ var('royal_and_loyal_share') }} then 'royal_and_loyal'
-            when value_share_from_top <= {{ var('core_customer_share') }} then 'core'
+            when
+                ranked.value_share_from_top <= {{ var('royal_and_loyal_share') }}
+                then 'royal_and_loyal'
+            when ranked.value_share_from_top <= {{ var('core_customer_share') }} then 'core'
             else 'occasional'
         end as value_segment
     from ranked
@@ -92,7 +94,7 @@ final as (
             case
                 when scored.total_monetary_value_sek <> 0
                     then segment_totals.segment_monetary_value_sek
-                    / scored.total_monetary_value_sek
+                        / scored.total_monetary_value_sek
             end as {{ type_double() }}
         ) as segment_revenue_share
     from scored

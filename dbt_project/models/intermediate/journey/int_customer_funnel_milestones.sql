@@ -9,7 +9,10 @@ with
 
 customers as (
 
-    select customer_key, first_seen_at from {{ ref('dim_customer') }}
+    select
+        customer_key,
+        first_seen_at
+    from {{ ref('dim_customer') }}
     where not coalesce(is_identity_weak, false) and not coalesce(is_test_record, false)
 
 ),

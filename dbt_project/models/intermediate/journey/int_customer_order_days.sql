@@ -34,7 +34,8 @@ with_previous as (
 
     select
         order_days.*,
-        lag(order_date) over (partition by customer_key order by order_date)
+        lag(order_days.order_date)
+            over (partition by order_days.customer_key order by order_days.order_date)
             as previous_order_date
     from order_days
 
@@ -48,8 +49,9 @@ final as (
         cast(order_count as integer) as order_count,
         cast(revenue_sek as decimal(18, 2)) as revenue_sek,
         previous_order_date,
-        cast({{ days_between('previous_order_date', 'order_date') }} as integer)
-            as days_since_previous_order,
+        cast(
+            {{ days_between('previous_order_date', 'order_date') }} as integer  -- noqa: LT05
+        ) as days_since_previous_order,
         coalesce(
             {{ days_between('previous_order_date', 'order_date') }}
             >= {{ var('journey_lapsed_days') }},

@@ -29,7 +29,7 @@ as_of as (
 
 ),
 
-{#- order days of the journey population (customers in int_customer_funnel_milestones) -#}
+{# order days of the journey population (customers in int_customer_funnel_milestones) -#}
 order_days as (
 
     select all_order_days.*
@@ -51,7 +51,10 @@ first_orders as (
 
 candidate_points as (
 
-    select customer_key, order_date as point_date from order_days
+    select
+        customer_key,
+        order_date as point_date
+    from order_days
     union all
     select
         customer_key,
@@ -74,13 +77,22 @@ candidate_points as (
         cast({{ dbt.dateadd('day', var('journey_onboarding_days'), 'first_order_on') }} as date)
     from first_orders
     union all
-    select customer_key, aware_on from milestones
+    select
+        customer_key,
+        aware_on
+    from milestones
     where aware_on is not null and (first_order_on is null or aware_on < first_order_on)
     union all
-    select customer_key, engaged_on from milestones
+    select
+        customer_key,
+        engaged_on
+    from milestones
     where engaged_on is not null and (first_order_on is null or engaged_on < first_order_on)
     union all
-    select customer_key, considering_on from milestones
+    select
+        customer_key,
+        considering_on
+    from milestones
     where considering_on is not null and (first_order_on is null or considering_on < first_order_on)
 
 ),
@@ -115,16 +127,16 @@ running as (
 
     select
         timeline.*,
-        sum(orders_on_day) over (
-            partition by customer_key order by point_date
+        sum(timeline.orders_on_day) over (
+            partition by timeline.customer_key order by timeline.point_date
             rows between unbounded preceding and current row
         ) as orders_to_date,
-        max(case when orders_on_day > 0 then point_date end) over (
-            partition by customer_key order by point_date
+        max(case when timeline.orders_on_day > 0 then timeline.point_date end) over (
+            partition by timeline.customer_key order by timeline.point_date
             rows between unbounded preceding and current row
         ) as last_order_on,
-        max(case when is_reactivation then point_date end) over (
-            partition by customer_key order by point_date
+        max(case when timeline.is_reactivation then timeline.point_date end) over (
+            partition by timeline.customer_key order by timeline.point_date
             rows between unbounded preceding and current row
         ) as last_reactivation_on
     from timeline
@@ -138,15 +150,17 @@ evaluated as (
         running.point_date,
         cast(running.orders_to_date as integer) as orders_to_date,
         running.last_order_on,
-        cast({{ days_between('running.last_order_on', 'running.point_date') }} as integer)
-            as days_since_last_order,
+        cast(
+            {{ days_between('running.last_order_on', 'running.point_date') }} as integer  -- noqa: LT05
+        ) as days_since_last_order,
         case
-            when running.orders_to_date = 0 then
-                case
-                    when milestones.considering_on <= running.point_date then 'considering'
-                    when milestones.engaged_on <= running.point_date then 'engaged'
-                    else 'aware'
-                end
+            when running.orders_to_date = 0
+                then
+                    case
+                        when milestones.considering_on <= running.point_date then 'considering'
+                        when milestones.engaged_on <= running.point_date then 'engaged'
+                        else 'aware'
+                    end
             when
                 {{ days_between('running.last_order_on', 'running.point_date') }}
                 >= {{ var('journey_lapsed_days') }}

@@ -81,7 +81,12 @@ models as (
 
 grid as (
 
-    select model, attribution_month, channel, campaign_id from attributed
+    select
+        model,
+        attribution_month,
+        channel,
+        campaign_id
+    from attributed
     union
     select
         models.model,

@@ -66,7 +66,7 @@ consented as (
 
 ),
 
-{#- stated preference: the channel of the latest opt-in that is still in force -#}
+{# stated preference: the channel of the latest opt-in that is still in force -#}
 stated_channels as (
 
     select
@@ -162,7 +162,7 @@ joined as (
 
 ),
 
-{#- preferred channel: observed engagement where consented, else the stated one, else the first
+{# preferred channel: observed engagement where consented, else the stated one, else the first
     consented channel in the order e-mail, push, sms, postal, telemarketing -#}
 final as (
 

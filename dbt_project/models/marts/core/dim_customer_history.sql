@@ -53,24 +53,36 @@ address_versions as (
     select
         'crm' as source_system,
         customer_number as source_record_id,
-        street, postal_code, city, country, updated_at as observed_at
+        street,
+        postal_code,
+        city,
+        country,
+        updated_at as observed_at
     from crm_customers
     union all
     select
         'webshop' as source_system,
         account_id as source_record_id,
-        street, postal_code, city, country, updated_at as observed_at
+        street,
+        postal_code,
+        city,
+        country,
+        updated_at as observed_at
     from webshop_accounts
     union all
     select
         'postal' as source_system,
         recipient_id as source_record_id,
-        street, postal_code, city, country, updated_at as observed_at
+        street,
+        postal_code,
+        city,
+        country,
+        updated_at as observed_at
     from postal_recipients
 
 ),
 
-{#- one timeline of changes per customer; each row sets one attribute group -#}
+{# one timeline of changes per customer; each row sets one attribute group -#}
 changes as (
 
     select
@@ -98,36 +110,60 @@ changes as (
         customer_key,
         recorded_at as changed_at,
         {{ dbt.concat(["'consent_'", 'channel']) }} as change_kind,
-        null, null, null, null,
+        null as street,
+        null as postal_code,
+        null as city,
+        null as country,
         channel as consent_channel,
         is_opt_in,
-        null
+        null as stage
     from consent_events
     union all
     select
         customer_key,
         {{ utc_midnight('valid_from') }} as changed_at,
         'stage' as change_kind,
-        null, null, null, null, null, null,
+        null as street,
+        null as postal_code,
+        null as city,
+        null as country,
+        null as consent_channel,
+        null as is_opt_in,
         stage
     from stage_history
 
 ),
 
-{#- number the changes of each attribute group; a group's value holds until its next change -#}
+{# number the changes of each attribute group; a group's value holds until its next change -#}
 grouped as (
 
     select
         changes.*,
         row_number() over (
-            partition by customer_key
-            order by changed_at, change_kind, street, postal_code, city, country, is_opt_in, stage
+            partition by changes.customer_key
+            order by
+                changes.changed_at,
+                changes.change_kind,
+                changes.street,
+                changes.postal_code,
+                changes.city,
+                changes.country,
+                changes.is_opt_in,
+                changes.stage
         ) as change_sequence,
         {% for group in ['address', 'consent_email', 'consent_sms', 'consent_postal',
                          'consent_phone', 'consent_push', 'stage'] %}
-        sum(case when change_kind = '{{ group }}' then 1 else 0 end) over (
-            partition by customer_key
-            order by changed_at, change_kind, street, postal_code, city, country, is_opt_in, stage
+        sum(case when changes.change_kind = '{{ group }}' then 1 else 0 end) over (
+            partition by changes.customer_key
+            order by
+                changes.changed_at,
+                changes.change_kind,
+                changes.street,
+                changes.postal_code,
+                changes.city,
+                changes.country,
+                changes.is_opt_in,
+                changes.stage
             rows between unbounded preceding and current row
         ) as {{ group }}_group{% if not loop.last %},{% endif %}
         {% endfor %}
@@ -162,13 +198,13 @@ states as (
 
 ),
 
-{#- the state after the last change at each instant -#}
+{# the state after the last change at each instant -#}
 instants as (
 
     select
         states.*,
         row_number() over (
-            partition by customer_key, changed_at order by change_sequence desc
+            partition by states.customer_key, states.changed_at order by states.change_sequence desc
         ) as instant_rank
     from states
 
@@ -179,11 +215,11 @@ compared as (
     select
         instants.*,
         lag({{ history_state_hash() }}) over (
-            partition by customer_key order by changed_at
+            partition by instants.customer_key order by instants.changed_at
         ) as previous_state_hash,
         {{ history_state_hash() }} as state_hash
     from instants
-    where instant_rank = 1
+    where instants.instant_rank = 1
 
 ),
 
@@ -191,9 +227,12 @@ periods as (
 
     select
         compared.*,
-        lead(changed_at) over (partition by customer_key order by changed_at) as next_changed_at
+        lead(compared.changed_at)
+            over (partition by compared.customer_key order by compared.changed_at)
+            as next_changed_at
     from compared
-    where previous_state_hash is null or previous_state_hash <> state_hash
+    where compared.previous_state_hash is null
+        or compared.previous_state_hash <> compared.state_hash
 
 ),
 

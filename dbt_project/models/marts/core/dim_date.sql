@@ -1,4 +1,5 @@
-{#- One row per calendar day from var date_spine_start (inclusive) to date_spine_end (exclusive). -#}
+{#- One row per calendar day from var date_spine_start (inclusive) to date_spine_end
+    (exclusive). -#}
 with
 
 days as (

@@ -97,7 +97,7 @@ identity_map as (
 
 ),
 
-{#- one CTE per source system, all with the same columns -#}
+{# one CTE per source system, all with the same columns -#}
 email_touches as (
 
     select
@@ -285,7 +285,7 @@ nps_touches as (
 
 ),
 
-{#- a cookie restated by fct_web_sessions brings all its sessions (see the pre-hook) -#}
+{# a cookie restated by fct_web_sessions brings all its sessions (see the pre-hook) -#}
 restated_cookies as (
 
     select distinct cookie_id

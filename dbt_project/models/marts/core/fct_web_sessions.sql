@@ -54,8 +54,9 @@ gaps as (
 
     select
         cookie_events.*,
-        lag(occurred_at) over (
-            partition by cookie_id order by occurred_at, event_id
+        lag(cookie_events.occurred_at) over (
+            partition by cookie_events.cookie_id
+            order by cookie_events.occurred_at, cookie_events.event_id
         ) as previous_occurred_at
     from cookie_events
 
@@ -66,7 +67,7 @@ session_starts as (
     select
         gaps.*,
         case
-            when previous_occurred_at is null then 1
+            when gaps.previous_occurred_at is null then 1
             when
                 {{ dbt.datediff('previous_occurred_at', 'occurred_at', 'second') }}
                 > {{ var('session_timeout_minutes') * 60 }}
@@ -81,9 +82,9 @@ numbered_events as (
 
     select
         session_starts.*,
-        sum(is_session_start) over (
-            partition by cookie_id
-            order by occurred_at, event_id
+        sum(session_starts.is_session_start) over (
+            partition by session_starts.cookie_id
+            order by session_starts.occurred_at, session_starts.event_id
             rows between unbounded preceding and current row
         ) as session_number
     from session_starts
@@ -134,7 +135,7 @@ logins as (
 
 ),
 
-{#- per session: the first login inside it, else the latest login before it, else the first
+{# per session: the first login inside it, else the latest login before it, else the first
     login after it (retroactive stitching of the anonymous past) -#}
 login_candidates as (
 
@@ -232,7 +233,7 @@ final as (
         session_started_at,
         session_ended_at,
         cast(
-            {{ dbt.datediff('session_started_at', 'session_ended_at', 'second') }} as bigint
+            {{ dbt.datediff('session_started_at', 'session_ended_at', 'second') }} as bigint  -- noqa: LT05
         ) as session_duration_seconds,
         cast(event_count as integer) as event_count,
         cast(page_view_count as integer) as page_view_count,

@@ -58,7 +58,9 @@ final as (
         intervals.valid_to,
         intervals.valid_to is null as is_current,
         cast(
-            {{ days_between('intervals.valid_from', 'coalesce(intervals.valid_to, as_of.as_of_date)') }}
+            {{ days_between(
+                'intervals.valid_from', 'coalesce(intervals.valid_to, as_of.as_of_date)'
+            ) }}
             as integer
         ) as days_in_stage
     from intervals

@@ -37,8 +37,9 @@ final as (
         paired.from_stage,
         paired.to_stage,
         paired.transitioned_on,
-        cast({{ days_between('paired.from_valid_from', 'paired.transitioned_on') }} as integer)
-            as days_in_from_stage,
+        cast(
+            {{ days_between('paired.from_valid_from', 'paired.transitioned_on') }} as integer  -- noqa: LT05
+        ) as days_in_from_stage,
         to_stages.health_rank > from_stages.health_rank as is_conversion,
         paired.to_stage = 'lapsed' as is_churn
     from paired

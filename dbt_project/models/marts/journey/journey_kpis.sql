@@ -100,10 +100,10 @@ in_stage as (
     inner join stage_history
         on
             grid.stage = stage_history.stage
-            and stage_history.valid_from <= grid.month_end_date
+            and grid.month_end_date >= stage_history.valid_from
             and (
                 stage_history.valid_to is null
-                or stage_history.valid_to > grid.month_start_date
+                or grid.month_start_date < stage_history.valid_to
             )
     group by grid.month_start_date, grid.stage
 
@@ -140,8 +140,8 @@ revenue as (
     inner join order_days
         on
             stage_history.customer_key = order_days.customer_key
-            and order_days.order_date >= stage_history.valid_from
-            and (stage_history.valid_to is null or order_days.order_date < stage_history.valid_to)
+            and stage_history.valid_from <= order_days.order_date
+            and (stage_history.valid_to is null or stage_history.valid_to > order_days.order_date)
             and order_days.order_date between grid.month_start_date and grid.month_end_date
     group by grid.month_start_date, grid.stage
 
