@@ -7,7 +7,10 @@ Two guards keep shared key values from gluing different people together:
   records of one profile source (CRM test customers sharing a dummy phone; sources where one
   person has many records, like call-center contacts, are exempt) is not used as a link;
 * conflict guard: two named records are compatible when they share a given-name token, their
-  first names are similar, or one has given name and surname swapped. When the compatibility
+  first names are similar, or one has given name and surname swapped — and, for an e-mail
+  address no two records of which show different surnames, always (one person's systems often
+  show different given names: the first given name in one, the tilltalsnamn in another). When
+  the compatibility
   graph of the named records behind a key value falls apart into several groups, the value is
   shared by different people (a family phone, a couple's e-mail): it then links only
   compatible records, and records without a name are not linked through it.
@@ -46,13 +49,15 @@ def build_deterministic_edges(con: duckdb.DuckDBPyConnection, config: IdentityCo
         create or replace temp table key_groups as
         with per_source as (
             select rule, key_value, source_system, count(*) as records,
-                   list_distinct(list(first_name)) as names
+                   list_distinct(list(first_name)) as names,
+                   list_distinct(list(surname)) as surnames
             from key_values
             group by rule, key_value, source_system
         ),
         final as (
             select rule, key_value, sum(records) as records,
                    len(list_distinct(flatten(list(names)))) as name_variants,
+                   len(list_distinct(flatten(list(surnames)))) > 1 as has_surname_conflict,
                    sum(records) > {cap}
                        or coalesce(max(records) filter (source_system not in ({repeatable})), 0)
                            > {config.max_records_per_key_per_source} as is_capped
@@ -70,7 +75,12 @@ def build_deterministic_edges(con: duckdb.DuckDBPyConnection, config: IdentityCo
         select a.rule, a.key_value, a.record_index as left_index, b.record_index as right_index,
                coalesce(len(list_intersect(a.given_tokens, b.given_tokens)) > 0
                    or jaro_winkler_similarity(a.first_name, b.first_name) >= {NAME_SIMILARITY}
-                   or a.first_name = b.surname or a.surname = b.first_name, false)
+                   or a.first_name = b.surname or a.surname = b.first_name
+                   -- an e-mail address is personal: systems that show different given names
+                   -- of one person (the first given name here, the tilltalsnamn there) still
+                   -- share it; only different surnames behind it mean a shared address
+                   or (a.rule = 'email' and not g.has_surname_conflict),
+                   false)
                    as is_compatible
         from key_groups as g
         inner join key_values as a on a.rule = g.rule and a.key_value = g.key_value

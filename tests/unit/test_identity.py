@@ -119,14 +119,18 @@ def test_one_person_behind_different_given_names_on_a_key_is_linked() -> None:
         # diacritics folded: Björn Lindström = Bjorn Lindstrom
         rec("crm", "B", given_names="Björn", surname="Lindström", email="b.l@example.se"),
         rec("esp", "E", given_names="Bjorn", email="b.l@example.se"),
-        rec("app", "U", given_names="Åke", email="b.l@example.se"),
+        rec("app", "U", given_names="Åke", surname="Berg", email="b.l@example.se"),
+        # one person, two systems, two of her given names on one e-mail: linked
+        rec("crm", "R", given_names="Ragnhild", surname="Aasen", email="r.a@example.no"),
+        rec("app", "R2", given_names="Ida", email="r.a@example.no"),
     )
     result = resolve_identities(data, config=DETERMINISTIC)
     m = result.identity_map
     assert m[m.source_record_id.isin(["K", "C1", "C2", "C3", phone])].customer_key.nunique() == 1
     assert result.stats["shared_phone_values"] == 0
-    # Åke is someone else using Björn's address: the e-mail is shared, Åke stays apart
+    # Åke Berg is someone else using Björn's address: the e-mail is shared, Åke stays apart
     assert key_of(m, "crm", "B") == key_of(m, "esp", "E") != key_of(m, "app", "U")
+    assert key_of(m, "crm", "R") == key_of(m, "app", "R2")
     assert result.stats["shared_email_values"] == 1
 
 
