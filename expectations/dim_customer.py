@@ -68,10 +68,14 @@ final as (
             as active_has_greeting_name,
         case
             when greeting_name is null or trim(greeting_name) = '' then null
-            else coalesce(list_contains(
-                regexp_split_to_array(lower(trim(given_names)), '\\s+'),
-                lower(trim(greeting_name))
-            ), false)
+            -- spelling-tolerant: the given names may carry a source's typo or lost
+            -- diacritics (Pouul, Bjorn) while the greeting name is right (Poul, Björn)
+            else coalesce(len(list_filter(
+                regexp_split_to_array(strip_accents(lower(trim(given_names))), '\\s+'),
+                lambda token: token = strip_accents(lower(trim(greeting_name)))
+                    or (length(token) >= 4 and levenshtein(
+                        token, strip_accents(lower(trim(greeting_name)))) <= 1)
+            )) > 0, false)
         end as is_greeting_name_a_given_name,
         case when has_postal_consent then coalesce(
             nullif(trim(street), '') is not null

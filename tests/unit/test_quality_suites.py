@@ -442,3 +442,15 @@ def test_no_personal_data_in_results_or_docs(
     for personal in ("anna@example.se", "bad@@example", "Stig", "799887766"):
         assert personal not in stored
         assert personal not in written, personal
+
+
+def test_greeting_name_check_tolerates_a_typo_or_lost_diacritics_in_given_names(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    rows = [*CLEAN_CUSTOMERS]
+    rows[0] = (rows[0][0], rows[0][1], "Bjorn Pouul", "Poul", *rows[0][4:])
+    rows[1] = (rows[1][0], rows[1][1], "Malin Mariia", "Maria", *rows[1][4:])
+    make_dim_customer(con, rows)
+    assert "greeting_name_is_given_name" not in _failed_rules(
+        _run(con, dim_customer.spec(), tmp_path)
+    )
