@@ -7,6 +7,7 @@ import contextlib
 import logging
 import sys
 import time
+import warnings
 from typing import Any
 
 import dagster as dg
@@ -103,6 +104,8 @@ def execute(args: argparse.Namespace) -> int:
         logger.propagate = False
         return logger
 
+    # selection strings go through a beta code path in Dagster 1.13; the warning is noise here
+    warnings.filterwarnings("ignore", message=".*include_sources.*")
     job = dg.define_asset_job("kundresa_run", selection=args.select)
     run_defs = dg.Definitions.merge(
         defs, dg.Definitions(jobs=[job], loggers={"progress": progress_logger})

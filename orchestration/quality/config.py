@@ -14,6 +14,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
+from orchestration.activation.audiences import CHANNELS as ACTIVATION_CHANNELS
+
 Severity = Literal["ERROR", "WARN"]
 Dimension = Literal["completeness", "validity", "uniqueness", "consistency", "timeliness"]
 
@@ -56,13 +58,10 @@ POSTAL_CODE_REGEX: dict[str, str] = {
     "FI": r"^[0-9]{5}$",
 }
 
-# consent flag of dim_customer that allows contact in an activation channel
+# consent flag of dim_customer that allows contact in an activation channel: the activation
+# channel map is the one definition ("phone" is the consent center's name for telemarketing)
 CHANNEL_CONSENT_COLUMN: dict[str, str] = {
-    "email": "has_email_consent",
-    "sms": "has_sms_consent",
-    "postal": "has_postal_consent",
-    "push": "has_push_consent",
-    "telemarketing": "has_phone_consent",
+    **{channel: column for channel, (column, _) in ACTIVATION_CHANNELS.items()},
     "phone": "has_phone_consent",
 }
 CONSENT_COLUMNS: tuple[str, ...] = (

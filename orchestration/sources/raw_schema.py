@@ -4,7 +4,8 @@ A raw table has the entity's declared columns (``catalog.py``) with the declared
 except that ``timestamp`` columns become ``timestamptz`` (the extract converts the mixed notations
 of text sources to UTC), followed by three lineage columns the extract adds to every row:
 
-- ``_source_file``: landing file path relative to the landing root (``crm/customers/2025-01-01.csv``)
+- ``_source_file``: landing file path relative to the landing root
+  (``crm/customers/2025-01-01.csv``)
 - ``_row_number``: 1-based data row (CSV: line after the header; JSON lines: line) in that file
 - ``_loaded_at``: when the extract loaded the batch (UTC)
 

@@ -15,7 +15,7 @@ complaint_letter as (
         complaint_letter_channels.channel_rank,
         100 as priority,
         'SERVICE-LETTER-01' as message_id,
-        0.0 as holdout_percent,
+        cast(0.0 as {{ dbt.type_float() }}) as holdout_percent,
         90 as cadence_days,
         'complaints_last_90_days > 3 and web_visits_last_30_days < 5 and open_order_value_sek > 1000' as reason
     from customers
@@ -35,7 +35,7 @@ nps_detractor_followup as (
         nps_detractor_followup_channels.channel_rank,
         90 as priority,
         'SERVICE-NPS-01' as message_id,
-        10.0 as holdout_percent,
+        cast(10.0 as {{ dbt.type_float() }}) as holdout_percent,
         90 as cadence_days,
         'nps_latest_score <= 6' as reason
     from customers
@@ -55,7 +55,7 @@ onboarding_welcome as (
         onboarding_welcome_channels.channel_rank,
         80 as priority,
         'ONBOARD-WELCOME-01' as message_id,
-        10.0 as holdout_percent,
+        cast(10.0 as {{ dbt.type_float() }}) as holdout_percent,
         30 as cadence_days,
         'journey_stage = ''onboarding''' as reason
     from customers
@@ -75,7 +75,7 @@ at_risk_retention as (
         at_risk_retention_channels.channel_rank,
         70 as priority,
         'RETAIN-OFFER-01' as message_id,
-        10.0 as holdout_percent,
+        cast(10.0 as {{ dbt.type_float() }}) as holdout_percent,
         30 as cadence_days,
         'journey_stage = ''at_risk''' as reason
     from customers
@@ -95,7 +95,7 @@ royal_loyal_recognition as (
         royal_loyal_recognition_channels.channel_rank,
         60 as priority,
         'LOYAL-THANKS-01' as message_id,
-        10.0 as holdout_percent,
+        cast(10.0 as {{ dbt.type_float() }}) as holdout_percent,
         90 as cadence_days,
         'is_royal_and_loyal' as reason
     from customers
@@ -115,7 +115,7 @@ winback_lapsed as (
         winback_lapsed_channels.channel_rank,
         50 as priority,
         'WINBACK-01' as message_id,
-        10.0 as holdout_percent,
+        cast(10.0 as {{ dbt.type_float() }}) as holdout_percent,
         60 as cadence_days,
         'journey_stage = ''lapsed''' as reason
     from customers
@@ -135,7 +135,7 @@ cross_sell_developing as (
         cross_sell_developing_channels.channel_rank,
         40 as priority,
         'XSELL-01' as message_id,
-        10.0 as holdout_percent,
+        cast(10.0 as {{ dbt.type_float() }}) as holdout_percent,
         30 as cadence_days,
         'journey_stage = ''developing''' as reason
     from customers
@@ -155,7 +155,7 @@ lookalike_seed_royal_loyal as (
         lookalike_seed_royal_loyal_channels.channel_rank,
         10 as priority,
         'SOCIAL-SEED-01' as message_id,
-        0.0 as holdout_percent,
+        cast(0.0 as {{ dbt.type_float() }}) as holdout_percent,
         7 as cadence_days,
         'is_royal_and_loyal' as reason
     from customers
