@@ -9,6 +9,7 @@ seconds to start), and its tests become asset checks.
 # no `from __future__ import annotations`: Dagster checks the `context` annotation object
 
 import json
+import os
 import sys
 from collections.abc import Iterator, Mapping
 from functools import cache
@@ -124,4 +125,12 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
 
 
 def dbt_resource() -> DbtCliResource:
+    """The dbt CLI resource shared by the layers.
+
+    Tests with parents in several layers (a relationships test from a mart to a seed) must run
+    with the layer that builds their last parent, not with the first: dbt's default "eager"
+    indirect selection would run them early against a table that does not exist yet. "buildable"
+    runs a test once all its parents are selected or upstream of the selection.
+    """
+    os.environ.setdefault("DBT_INDIRECT_SELECTION", "buildable")
     return _cli_resource(dbt_project())
