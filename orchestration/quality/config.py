@@ -33,6 +33,12 @@ MIN_VALID_EMAIL_SHARE = 0.90
 MIN_VALID_PHONE_SHARE = 0.85
 MIN_VALID_POSTAL_CODE_SHARE = 0.90
 MIN_GREETING_NAME_SHARE = 0.95  # golden records that have a greeting name at all
+# ERROR rules on the golden record tolerate a residue of real-world master-data conflicts (a
+# couple sharing an address, a name typo that survived) but block a systematic failure: on the
+# simulator's messy 10 000-customer demo 0.04 % of active e-mails are shared and 0.47 % of
+# greeting names are not among the surviving given names; injected defects are far above.
+MIN_UNIQUE_ACTIVE_EMAIL_SHARE = 0.999
+MIN_GREETING_IS_GIVEN_NAME_SHARE = 0.99
 MIN_POSTAL_ADDRESS_COMPLETE_SHARE = 0.98  # of customers with postal consent
 # birth dates outside this range are implausible
 BIRTH_DATE_MIN = date(1900, 1, 1)
