@@ -234,36 +234,41 @@ within_caps as (
 
 ),
 
+bucketed as (
+
+    select
+        within_caps.*,
+        {{ hash_bucket(dbt.concat(['within_caps.audience', "':'", 'within_caps.customer_key']),
+            10000) }} as holdout_bucket
+    from within_caps
+
+),
+
 final as (
 
     select
         planned.planned_at,
-        within_caps.customer_key,
-        within_caps.audience,
-        within_caps.channel,
-        within_caps.message_id,
-        within_caps.priority,
-        within_caps.contact_rank,
-        within_caps.app_user_id,
-        {{ hash_bucket(dbt.concat(['within_caps.audience', "':'", 'within_caps.customer_key']),
-            10000) }} as holdout_bucket,
+        bucketed.customer_key,
+        bucketed.audience,
+        bucketed.channel,
+        bucketed.message_id,
+        bucketed.priority,
+        bucketed.contact_rank,
+        bucketed.app_user_id,
+        bucketed.holdout_bucket,
         case
-            when
-                {{ hash_bucket(dbt.concat(['within_caps.audience', "':'",
-                    'within_caps.customer_key']), 10000) }}
-                < within_caps.holdout_percent * 100
-                then 'holdout'
+            when bucketed.holdout_bucket < bucketed.holdout_percent * 100 then 'holdout'
             else 'treatment'
         end as assignment,
         {{ dbt.concat([
-            "'audience '", 'within_caps.audience',
-            "': '", 'within_caps.reason',
-            "'; channel '", 'within_caps.channel',
-            "case when within_caps.is_preferred_channel then ' (preferred)'"
+            "'audience '", 'bucketed.audience',
+            "': '", 'bucketed.reason',
+            "'; channel '", 'bucketed.channel',
+            "case when bucketed.is_preferred_channel then ' (preferred)'"
             ~ " else ' (first consented in audience order)' end",
-            "'; priority '", dbt.cast('within_caps.priority', dbt.type_string()),
+            "'; priority '", dbt.cast('bucketed.priority', dbt.type_string()),
         ]) }} as reason
-    from within_caps
+    from bucketed
     cross join planned
 
 )
