@@ -81,37 +81,57 @@ def completed_syncs(audience_dir: Path) -> list[str]:
     )
 
 
-def _row_fingerprints(table: pa.Table, key_column: str) -> dict[Any, str]:
-    """key → sha256 over the row's other values (as text), for change detection."""
-    columns = [c for c in table.column_names if c != key_column]
-    keys = table.column(key_column).to_pylist()
-    values = [table.column(c).cast(pa.string()).to_pylist() for c in columns]
-    fingerprints: dict[Any, str] = {}
-    for i, key in enumerate(keys):
-        row = json.dumps([v[i] for v in values], separators=(",", ":"))
-        fingerprints[key] = hashlib.sha256(row.encode()).hexdigest()
-    return fingerprints
+def _row_text(table: pa.Table, key_column: str, columns: list[str]) -> pa.Array:
+    """One text per row over ``columns`` (nulls distinguishable from empty text), vectorised."""
+    if not columns:
+        return pa.array([""] * table.num_rows, pa.string())
+    parts = [
+        pc.fill_null(
+            pc.binary_join_element_wise("v", table.column(c).cast(pa.string()), ""), "n"
+        )
+        for c in columns
+    ]
+    joined = pc.binary_join_element_wise(*parts, "\x1f")
+    return joined.combine_chunks() if isinstance(joined, pa.ChunkedArray) else joined
 
 
 def _diff(current: pa.Table, previous: pa.Table | None, key_column: str) -> pa.Table:
-    now = _row_fingerprints(current, key_column)
-    before = _row_fingerprints(previous, key_column) if previous is not None else {}
-    added = sorted(k for k in now if k not in before)
-    removed = sorted(k for k in before if k not in now)
-    changed = sorted(k for k in now if k in before and now[k] != before[k])
-    kinds = [("added", added), ("changed", changed), ("removed", removed)]
+    """Rows added, changed (any other value differs) and removed (key only) since ``previous``."""
     key_type = current.schema.field(key_column).type
+    if previous is None:
+        previous = current.schema.empty_table()
+    before_keys = previous.column(key_column).cast(key_type)
+    now_keys = current.column(key_column)
+    position = pc.index_in(now_keys, value_set=before_keys)  # row of the key in previous
+    is_added = pc.is_null(position)
+    columns = [c for c in current.column_names if c != key_column]
+    if previous.num_rows == 0:
+        is_changed = pa.array([False] * current.num_rows, pa.bool_())
+    elif previous.column_names == current.column_names:
+        before_text = pc.take(_row_text(previous, key_column, columns),
+                              pc.fill_null(position, 0))  # fmt: skip
+        is_changed = pc.and_(
+            pc.invert(is_added),
+            pc.not_equal(_row_text(current, key_column, columns), before_text),
+        )
+    else:  # the columns changed: every kept row counts as changed
+        is_changed = pc.invert(is_added)
+    removed_keys = previous.filter(pc.invert(pc.is_in(before_keys, value_set=now_keys)))
+    removed_keys = removed_keys.column(key_column).cast(key_type)
     parts = []
-    for kind, keys in kinds:
-        if not keys:
-            continue
-        if kind == "removed":
-            part = pa.table({key_column: pa.array(keys, type=key_type)})
-        else:
-            mask = pc.is_in(current.column(key_column), value_set=pa.array(keys, type=key_type))
-            part = current.filter(mask)
-        part = part.append_column("change_type", pa.array([kind] * part.num_rows, pa.string()))
-        parts.append(part)
+    for kind, part in (
+        ("added", current.filter(is_added)),
+        ("changed", current.filter(is_changed)),
+        ("removed", pa.table({  # the key only; the other columns null, typed as now
+            field.name: removed_keys if field.name == key_column
+            else pa.nulls(len(removed_keys), type=field.type)
+            for field in current.schema
+        })),
+    ):  # fmt: skip
+        if part.num_rows:
+            parts.append(
+                part.append_column("change_type", pa.array([kind] * part.num_rows, pa.string()))
+            )
     schema = pa.schema([*current.schema, pa.field("change_type", pa.string())])
     if not parts:
         return schema.empty_table()

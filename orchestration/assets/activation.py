@@ -18,8 +18,8 @@ from dagster_duckdb import DuckDBResource
 
 from orchestration.activation.audiences import CHANNELS, Audience, AudienceError, load_config
 from orchestration.activation.compile import channel_model_name, customer_360_columns
+from orchestration.activation.exports import publish_audience
 from orchestration.activation.http_destination import HttpDestination, push_rows
-from orchestration.activation.outbox import definition_hash, publish
 from orchestration.settings import Settings
 
 GROUP = "activation"
@@ -43,16 +43,10 @@ def _export_asset(audience: Audience, channel: str) -> dg.AssetsDefinition:
     )
     def _export(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
         with duckdb.get_connection() as connection:
-            table = connection.sql(f"select * from activation.{model}").to_arrow_table()
-        result = publish(
-            table,
-            outbox=Settings.from_env().outbox_dir,
-            destination=destination,
-            audience=audience.name,
-            key_column="customer_key",
-            audience_definition_hash=definition_hash(audience.definition),
-            run_id=context.run_id,
-        )
+            result, table = publish_audience(
+                connection, audience, channel, outbox=Settings.from_env().outbox_dir,
+                run_id=context.run_id,
+            )
         metadata: dict[str, object] = {
             "rows": result.rows,
             "sync_id": result.sync_id,

@@ -181,3 +181,80 @@ def test_logs_carry_no_row_contents(flaky_server, caplog: pytest.LogCaptureFixtu
         push_rows(rows, target=target, destination="d", audience="a", sync_id="1",
                   sleep=lambda _: None)
     assert caplog.records and "example.se" not in caplog.text
+
+
+def test_a_sync_that_only_removes_keeps_every_column_in_its_diff(tmp_path: Path) -> None:
+    _publish(tmp_path, _audience([("C1", "Anna"), ("C2", "Stig")]), "run-1")
+    second = _publish(tmp_path, _audience([("C2", "Stig")]), "run-2")
+    diff = pacsv.read_csv(second.path / "diff.csv")
+    assert diff.column_names == ["customer_key", "greeting_name", "change_type"]
+    assert diff.to_pylist() == [
+        {"customer_key": "C1", "greeting_name": None, "change_type": "removed"}
+    ]
+    assert second.manifest["diff"] == {"added": 0, "removed": 1, "changed": 0}
+
+
+class _DroppingReceiver(BaseHTTPRequestHandler):
+    """Stores batches by idempotency key; drops the connection without an answer on every
+    third request (before storing) and on every fifth (after storing: a lost acknowledgement)."""
+
+    received: dict[str, list[dict]]
+    calls: int
+    lock = threading.Lock()
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        with self.lock:
+            type(self).calls += 1
+            call = type(self).calls
+            if call % 3 == 0:
+                self.close_connection = True
+                return
+            self.received.setdefault(self.headers["Idempotency-Key"], body["rows"])
+            if call % 5 == 0:
+                self.close_connection = True
+                return
+        self.send_response(201)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_http_push_is_exactly_once_across_dropped_connections_and_a_resumed_push() -> None:
+    """A push that gives up half-way and is run again (the asset retried) still stores every
+    row exactly once: the batches keep their idempotency keys."""
+    handler = type("Receiver", (_DroppingReceiver,), {"received": {}, "calls": 0})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/esp/winback"
+        rows = [{"customer_key": f"C{i:04d}"} for i in range(95)]
+        impatient = HttpDestination(url=url, batch_size=10, max_attempts=1)
+        with pytest.raises(DeliveryError, match=r"winback sync 000007: batch \d+/10 failed"):
+            push_rows(rows, target=impatient, destination="esp", audience="winback",
+                      sync_id="000007", sleep=lambda _: None)
+        stored_before = sum(len(batch) for batch in handler.received.values())
+        assert 0 < stored_before < len(rows)
+        patient = HttpDestination(url=url, batch_size=10, max_attempts=4)
+        result = push_rows(rows, target=patient, destination="esp", audience="winback",
+                           sync_id="000007", sleep=lambda _: None)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.retries > 0
+    delivered = [row["customer_key"] for batch in handler.received.values() for row in batch]
+    assert sorted(delivered) == [row["customer_key"] for row in rows]
+
+
+def test_diff_tells_null_from_empty_and_treats_new_columns_as_changes(tmp_path: Path) -> None:
+    def table(keys: list[str], names: list[str | None], **extra: list[str]) -> pa.Table:
+        return pa.table({"customer_key": keys, "greeting_name": names, **extra})
+
+    _publish(tmp_path, table(["C1", "C2", "C3"], ["", None, "Åsa"]), "run-1")
+    second = _publish(tmp_path, table(["C1", "C2", "C3"], [None, None, "Åsa"]), "run-2")
+    assert _diff(second.path) == {"added": [], "removed": [], "changed": ["C1"]}
+    third = _publish(tmp_path, table(["C1", "C2"], [None, None], city=["Umeå", "Luleå"]), "run-3")
+    assert _diff(third.path) == {"added": [], "removed": ["C3"], "changed": ["C1", "C2"]}
