@@ -2,8 +2,8 @@
 
 Both entry points run the same per-touch share functions, so the analyst's path file and the
 pipeline's ``marts.fct_attribution_credits`` agree. Shares of each conversion's touches are
-non-negative and sum to 1; revenue credits are share × the conversion's revenue. Inputs are put
-in a canonical order first, so permuting the input rows gives identical output.
+non-negative and sum to 1; revenue credits are share × the conversion's revenue. Permuting the
+input rows gives identical output (see ``paths.order_free`` and ``paths.summation_order``).
 
 Data-driven models are *fitted* on a path summary that includes non-converting paths, then
 *applied* to each conversion. Markov: a conversion's credit is split among the distinct channels
@@ -28,9 +28,12 @@ import pyarrow.compute as pc
 from orchestration.attribution import rules
 from orchestration.attribution.fractribution import TRANSFORMS, fractribution_shares
 from orchestration.attribution.markov import build_chain, removal_effects
-from orchestration.attribution.paths import PathTable, canonical, with_channels
+from orchestration.attribution.paths import PathTable, canonical, order_free, with_channels
 from orchestration.attribution.shapley import (
     MAX_EXACT_CHANNELS,
+    MAX_SET_CHANNELS,
+    channel_exposure,
+    channel_sets,
     coalition_worth,
     shapley_values,
 )
@@ -110,7 +113,7 @@ def check_models(models: Sequence[str] | None) -> tuple[str, ...]:
 
 
 def fit(paths: PathTable, models: Sequence[str], config: AttributionConfig) -> Fit:
-    """Fit the data-driven models among ``models`` on a path summary (in canonical order)."""
+    """Fit the data-driven models among ``models`` on a path summary (``paths.order_free``)."""
     n = len(paths.channels)
     effect = np.zeros(n)
     probability = 0.0
@@ -179,18 +182,29 @@ def attribute_paths(
 
     Returns one row per model and channel (every channel, 0 when it earned nothing): model,
     channel, conversions (attributed), value (attributed conversion value), share of the model's
-    attributed conversions, and removal_effect (Markov rows only). Conversions of paths without
-    touches are not attributable and appear nowhere.
+    attributed conversions, removal_effect (Markov rows only) and incremental_conversions: the
+    conversions the model says the channel caused — Markov: removal effect × conversions (lost
+    when the channel is removed); Shapley in the conversion-rate game: value × journeys exposed
+    to the channel; null for the other models, which only split conversions. Conversions of
+    paths without touches are not attributable and appear nowhere.
+
+    Permuted input rows give identical output: touch-level sums run over the
+    :func:`~orchestration.attribution.paths.canonical` table; Markov and Shapley totals, which
+    depend on each path's channel set only, are summed per set without reordering any touch.
     """
     config = config or AttributionConfig()
     config.validate()
     chosen = check_models(models)
-    table = canonical(paths)
+    table = order_free(paths)
     fitted = fit(table, chosen, config) if DATA_DRIVEN & set(chosen) else None
     if fitted is not None:
         table = with_channels(table, fitted.paths.channels)
     n = len(table.channels)
-    path = table.path_index()
+    by_set = n <= MAX_SET_CHANNELS and fitted is not None
+    if table is paths and any(_channel_weights(model, fitted) is None or not by_set
+                              for model in chosen):  # fmt: skip
+        table = canonical(table)  # touch-level sums run in canonical touch order
+    totals = _ChannelTotals(table)
     columns: dict[str, list] = {
         "model": [],
         "channel": [],
@@ -198,13 +212,16 @@ def attribute_paths(
         "value": [],
         "share": [],
         "removal_effect": [],
+        "incremental_conversions": [],
     }
+    attributable = float(table.conversions[table.lengths > 0].sum())
     for model in chosen:
-        shares = touch_shares(model, table, config, fitted)
-        conversions = np.bincount(
-            table.codes, weights=shares * table.conversions[path], minlength=n
-        )
-        value = np.bincount(table.codes, weights=shares * table.value[path], minlength=n)
+        weights = _channel_weights(model, fitted)
+        if weights is not None and by_set:
+            conversions, value = totals.by_channel_weight(weights)
+        else:
+            shares = touch_shares(model, table, config, fitted)
+            conversions, value = totals.from_touch_shares(shares)
         total = conversions.sum()
         columns["model"] += [model] * n
         columns["channel"] += list(table.channels)
@@ -216,6 +233,7 @@ def attribute_paths(
             if model == "markov" and fitted is not None
             else [None] * n
         )
+        columns["incremental_conversions"] += _incremental(model, table, fitted, attributable)
     return pa.table(
         columns,
         schema=pa.schema(
@@ -226,9 +244,81 @@ def attribute_paths(
                 ("value", pa.float64()),
                 ("share", pa.float64()),
                 ("removal_effect", pa.float64()),
+                ("incremental_conversions", pa.float64()),
             ]
         ),
     )
+
+
+def _incremental(
+    model: str, table: PathTable, fitted: Fit | None, attributable: float
+) -> list[float | None]:
+    """The model's estimate of each channel's incremental conversions (None where it has none)."""
+    n = len(table.channels)
+    if fitted is None or model not in ("markov", "shapley"):
+        return [None] * n
+    if model == "markov":
+        return (fitted.markov_removal_effect * attributable).tolist()
+    if fitted.shapley_game != "conversion_rate":
+        return [None] * n
+    return (np.maximum(fitted.shapley_value, 0) * channel_exposure(table)).tolist()
+
+
+def _channel_weights(model: str, fitted: Fit | None) -> np.ndarray | None:
+    """Channel weights of the models that split a path by its distinct channels, else None."""
+    if fitted is None:
+        return None
+    if model == "markov":
+        return fitted.markov_removal_effect
+    if model == "shapley":
+        return np.maximum(fitted.shapley_value, 0)
+    return None
+
+
+class _ChannelTotals:
+    """Attributed conversions and value per channel of one path table."""
+
+    def __init__(self, table: PathTable) -> None:
+        self.table = table
+        self._path: np.ndarray | None = None
+
+    def from_touch_shares(self, shares: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Totals of per-touch shares, summed touch by touch (in the table's touch order)."""
+        table, n = self.table, len(self.table.channels)
+        if self._path is None:
+            self._path = table.path_index()
+        path = self._path
+        conversions = np.bincount(
+            table.codes, weights=shares * table.conversions[path], minlength=n
+        )
+        value = np.bincount(table.codes, weights=shares * table.value[path], minlength=n)
+        return conversions, value
+
+    def by_channel_weight(self, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Totals of :func:`rules.by_channel_weight` without per-touch work: a path's split
+        depends on its channel set only (channel c gets w_c / Σ w of the set), so conversions
+        and value are summed per channel set, in (conversions, value) order within each; paths
+        whose set weighs 0 credit their last touch."""
+        table, n = self.table, len(self.table.channels)
+        weights = np.asarray(weights, dtype=np.float64)
+        nonempty = np.flatnonzero(table.lengths > 0)
+        order = nonempty[np.lexsort((table.value[nonempty], table.conversions[nonempty]))]
+        sets, group = np.unique(channel_sets(table)[order], return_inverse=True)
+        group = group.ravel()
+        members = ((sets[:, None] >> np.arange(n)) & 1).astype(np.float64)
+        cells = members * weights[None, :]
+        set_total = cells.sum(axis=1)
+        np.divide(cells, set_total[:, None], out=cells, where=set_total[:, None] > 0)
+        totals = []
+        for outcome in (table.conversions[order], table.value[order]):
+            per_set = np.bincount(group, weights=outcome, minlength=len(sets))
+            total = (per_set[:, None] * cells).sum(axis=0)
+            unweighted = set_total[group] <= 0
+            if unweighted.any():
+                last = table.codes[table.offsets[1:][order[unweighted]] - 1]
+                total += np.bincount(last, weights=outcome[unweighted], minlength=n)
+            totals.append(total)
+        return totals[0], totals[1]
 
 
 TOUCH_COLUMNS: tuple[str, ...] = (
@@ -246,13 +336,16 @@ def credit_touches(
     fit_paths: PathTable | None = None,
     models: Sequence[str] | None = None,
     config: AttributionConfig | None = None,
+    fitted: Fit | None = None,
 ) -> pa.Table:
     """Credit of every touch of every conversion under each model.
 
     ``touches``: one row per touch of a conversion with columns conversion_id, touchpoint_id,
     channel, occurred_at and converted_at (timestamps), revenue (the conversion's revenue, the
     same on all its touches). ``fit_paths``: the path summary (converting and non-converting
-    paths) the data-driven models are fitted on; default: the conversions' own paths.
+    paths) the data-driven models are fitted on; default: the conversions' own paths. ``fitted``:
+    that fit when the caller already has it (used when its channels are the touches' and the
+    fit paths' channels, else the models are fitted again).
 
     Returns conversion_id, touchpoint_id, model, credit, revenue_credit; per conversion and model
     the credits sum to 1 and the revenue credits to its revenue. Raises ValueError naming the
@@ -316,9 +409,12 @@ def credit_touches(
         np.zeros(len(starts)),
         first_revenue,
     )
-    fitted = None
     if DATA_DRIVEN & set(chosen):
-        fitted = fit(canonical(fit_table if fit_table is not None else conversions), chosen, config)
+        if fitted is None or fitted.paths.channels != tuple(channels):
+            fitted = fit(order_free(fit_table if fit_table is not None else conversions), chosen,
+                         config)  # fmt: skip
+    else:
+        fitted = None
     ages = _age_days(touches["occurred_at"], touches["converted_at"])
     tables = []
     for model in chosen:

@@ -54,60 +54,102 @@ def share_accuracy(attributed: Mapping[str, float], truth: Mapping[str, float]) 
     }
 
 
+def incremental_accuracy(
+    result: list[dict[str, Any]], truth: Mapping[str, float]
+) -> dict[str, dict[str, float]]:
+    """Per model with an incremental estimate (rows of ``attribute_paths``): rank correlation and
+    share error of its estimated incremental conversions, and estimated / true total."""
+    scored: dict[str, dict[str, float]] = {}
+    true_total = sum(max(value, 0.0) for value in truth.values())
+    for model in dict.fromkeys(row["model"] for row in result):
+        estimate = {
+            row["channel"]: row["incremental_conversions"]
+            for row in result
+            if row["model"] == model and row["incremental_conversions"] is not None
+        }
+        if not estimate:
+            continue
+        total = sum(value for channel, value in estimate.items() if channel in truth)
+        scored[model] = {
+            **share_accuracy(estimate, truth),
+            "estimated_over_true_total": round(total / true_total, 4) if true_total else 0.0,
+        }
+    return scored
+
+
+def find_truth_inputs(workdir: Path) -> tuple[Path, Path] | None:
+    """(warehouse with ``intermediate.int_conversion_paths``, ``_truth/channel_effects.parquet``)
+    under ``workdir``; None when either is absent."""
+    truth_file = next(iter(sorted(workdir.rglob("_truth/channel_effects.parquet"))), None)
+    if truth_file is None:
+        return None
+    for database in sorted(workdir.rglob("*.duckdb")):
+        if _has_paths_table(database):
+            return database, truth_file
+    return None
+
+
+def _has_paths_table(database: Path) -> bool:
+    import duckdb
+
+    try:
+        with duckdb.connect(str(database), read_only=True) as con:
+            found = con.execute(
+                "select count(*) from information_schema.tables "
+                "where table_schema = 'intermediate' and table_name = 'int_conversion_paths'"
+            ).fetchall()
+    except duckdb.Error:
+        return False
+    return found[0][0] > 0
+
+
 def compare_with_truth(workdir: Path) -> dict[str, Any] | None:
-    """Every model on ``intermediate.int_conversion_paths`` of the warehouse in ``workdir``,
-    scored against ``<landing>/_truth/channel_effects.parquet``; None when either is absent.
-    Scored twice: on the paths as they are, and with the channels the truth does not cover
-    (direct, organic search, referral, ...) dropped from the paths first."""
+    """:func:`score_warehouse` on the warehouse and truth found under ``workdir``; None when
+    either is absent."""
+    found = find_truth_inputs(workdir)
+    return None if found is None else score_warehouse(*found)
+
+
+def score_warehouse(database: Path, truth_file: Path) -> dict[str, Any]:
+    """Every model on ``intermediate.int_conversion_paths`` of ``database``, scored against the
+    simulator's true incremental conversions per channel. Scored twice: on the paths as they are,
+    and with the channels the truth does not cover (direct, organic search, ... when web
+    sessions are on the paths) dropped from the paths first. ``last_touch`` and
+    ``best_data_driven`` summarise how far the data-driven models get beyond last touch;
+    ``incremental`` scores the models' incremental-conversion estimates (on the second
+    variant), which is what the truth measures."""
     import duckdb
     import pyarrow.parquet as pq
 
-    from orchestration.attribution.engine import MODELS, attribute_paths
-    from orchestration.attribution.paths import drop_channels, parse_paths
+    from orchestration.attribution.engine import DATA_DRIVEN, MODELS, attribute_paths
+    from orchestration.attribution.paths import drop_channels
+    from orchestration.attribution.warehouse import read_path_summary
 
-    warehouse = next(iter(sorted(workdir.glob("**/*.duckdb"))), None)
-    truth_file = next(iter(sorted(workdir.glob("**/_truth/channel_effects.parquet"))), None)
-    if warehouse is None or truth_file is None:
-        return None
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        exists = con.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = 'intermediate' and table_name = 'int_conversion_paths'"
-        ).fetchall()[0][0]
-        if not exists:
-            return None
-        summary = con.sql(
-            """
-            with paths as (
-                select
-                    path_id,
-                    bool_or(is_converting) as is_converting,
-                    string_agg(channel, ' > ' order by touch_number) as path,
-                from intermediate.int_conversion_paths
-                group by path_id
-            )
-            select
-                path,
-                sum(case when is_converting then 1 else 0 end)::double as conversions,
-                sum(case when is_converting then 0 else 1 end)::double as non_conversions,
-            from paths
-            group by path
-            """
-        ).to_arrow_table()
+    with duckdb.connect(str(database), read_only=True) as con:
+        table = read_path_summary(con)
     truth = pq.read_table(truth_file).to_pylist()
     true_effect = {row["channel"]: float(row["true_incremental_conversions"]) for row in truth}
-    table = parse_paths(
-        summary["path"], summary["conversions"].to_numpy(), summary["non_conversions"].to_numpy()
-    )
     only_truth = drop_channels(table, [c for c in table.channels if c not in true_effect])
-    scores: dict[str, Any] = {"path_rows": table.n_paths}
+    scores: dict[str, Any] = {
+        "path_rows": table.n_paths,
+        "conversions": float(table.conversions.sum()),
+        "non_converting_journeys": float(table.non_conversions.sum()),
+        "channels": list(table.channels),
+        "true_incremental_conversions": true_effect,
+    }
     for variant, paths in (("all_channels", table), ("truth_channels_only", only_truth)):
         result = attribute_paths(paths, list(MODELS)).to_pylist()
-        scores[variant] = {
+        scored = {
             model: share_accuracy(
                 {r["channel"]: r["conversions"] for r in result if r["model"] == model},
                 true_effect,
             )
             for model in MODELS
         }
+        scores[variant] = scored
+    scores["incremental"] = incremental_accuracy(result, true_effect)
+    ranked = scores["truth_channels_only"]
+    best = min(sorted(DATA_DRIVEN), key=lambda model: ranked[model]["share_abs_error"])
+    scores["best_data_driven"] = {"model": best, **ranked[best]}
+    scores["last_touch"] = ranked["last_touch"]
     return scores

@@ -79,12 +79,7 @@ def parse_paths(
     n = len(array)
     if array.null_count:
         _fail(pc.is_null(array), "path is missing")
-    split = pc.split_pattern(array, SEPARATOR)
-    lengths = pc.list_value_length(split).to_numpy(zero_copy_only=False).astype(np.int64)
-    # encode the raw tokens first, then trim the (few) distinct names, not every token
-    encoded = split.flatten().dictionary_encode()
-    indices = encoded.indices.to_numpy(zero_copy_only=False)
-    trimmed = pc.utf8_trim_whitespace(encoded.dictionary).to_pylist()
+    lengths, indices, trimmed = _tokenise(array)
     if "" in trimmed:
         empty_codes = [code for code, name in enumerate(trimmed) if name == ""]
         token = int(np.argmax(np.isin(indices, empty_codes)))
@@ -107,6 +102,38 @@ def parse_paths(
         non_conversions=_counts(non_conversions, n, "non_conversions"),
         value=np.zeros(n) if value is None else _counts(value, n, "value"),
     )
+
+
+_PARALLEL_ROWS = 200_000  # above this many paths, split and encode in two threads
+
+
+def _tokenise(array: pa.Array) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """(tokens per path, dictionary index of every token, trimmed dictionary). Arrow kernels
+    release the GIL, so large inputs are split and encoded in two threads, then merged."""
+    if len(array) < _PARALLEL_ROWS:
+        return _tokenise_part(array)
+    from concurrent.futures import ThreadPoolExecutor
+
+    half = len(array) // 2
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        parts = list(pool.map(_tokenise_part, [array.slice(0, half), array.slice(half)]))
+    names = sorted({name for _, _, part_names in parts for name in part_names})
+    position = {name: code for code, name in enumerate(names)}
+    lengths, indices = [], []
+    for part_lengths, part_indices, part_names in parts:
+        remap = np.array([position[name] for name in part_names], dtype=np.int32)
+        lengths.append(part_lengths)
+        indices.append(remap[part_indices] if len(part_indices) else part_indices)
+    return np.concatenate(lengths), np.concatenate(indices), names
+
+
+def _tokenise_part(array: pa.Array) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    split = pc.split_pattern(array, SEPARATOR)
+    lengths = pc.list_value_length(split).to_numpy(zero_copy_only=False).astype(np.int64)
+    # encode the raw tokens first, then trim the (few) distinct names, not every token
+    encoded = split.flatten().dictionary_encode()
+    indices = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int32)
+    return lengths, indices, pc.utf8_trim_whitespace(encoded.dictionary).to_pylist()
 
 
 def _counts(values: Sequence[float] | np.ndarray, n: int, name: str) -> np.ndarray:
@@ -248,6 +275,12 @@ def canonical(table: PathTable) -> PathTable:
     rows in any input order give the same table, so every float sum downstream runs in the same
     order (two different paths with equal hash and equal counts — odds about n²/2^64 — keep
     their input order)."""
+    return reorder(table, summation_order(table))
+
+
+def summation_order(table: PathTable) -> np.ndarray:
+    """The path order of :func:`canonical` without moving any touch: summing per-path figures
+    in this order gives the same floats whatever the input row order."""
     hashes = path_hashes(table)
     order = np.argsort(hashes, kind="stable")
     ordered = hashes[order]
@@ -255,7 +288,25 @@ def canonical(table: PathTable) -> PathTable:
         order = np.lexsort(
             (table.value, table.non_conversions, table.conversions, table.lengths, hashes)
         )
-    return reorder(table, order)
+    return order
+
+
+_EXACT_FLOAT = 2.0**53
+
+
+def has_integral_counts(table: PathTable) -> bool:
+    """True when conversions and non-conversions are whole numbers whose totals stay below 2^53:
+    every sum of them is then exact, so fits on the table do not depend on its row order."""
+    for counts in (table.conversions, table.non_conversions):
+        if counts.sum() >= _EXACT_FLOAT or not np.array_equal(counts, np.floor(counts)):
+            return False
+    return True
+
+
+def order_free(table: PathTable) -> PathTable:
+    """The table itself when fits on it cannot depend on row order (integral counts), else the
+    :func:`canonical` table (float sums of fractional weights depend on their order)."""
+    return table if has_integral_counts(table) else canonical(table)
 
 
 def with_channels(table: PathTable, channels: Sequence[str]) -> PathTable:

@@ -6,7 +6,9 @@ Two games on a path summary:
   journeys whose channels all belong to S (0 when there are none). It uses non-converting paths,
   so a channel that is everywhere but changes nothing earns little. Exact values need all 2^n
   worths (:func:`coalition_worth`, :func:`shapley_values`; n ≤ ``MAX_EXACT_CHANNELS``). Values
-  can be negative (a channel that lowers the rate).
+  can be negative (a channel that lowers the rate). A value is a share of the conversion rate,
+  so value × the journeys exposed to the channel (:func:`channel_exposure`) estimates the
+  channel's incremental conversions.
 - conversions (Zhao et al. 2018, "simplified Shapley"): the worth of S is the number of
   conversions of the paths whose channels all belong to S. It is a sum of unanimity games, one
   per conversion, so its exact value splits every conversion equally among the distinct channels
@@ -23,12 +25,15 @@ import numpy as np
 from orchestration.attribution.paths import PathTable
 
 MAX_EXACT_CHANNELS = 20
+MAX_SET_CHANNELS = 62  # channel sets are int64 bit masks
 
 
 def channel_sets(paths: PathTable) -> np.ndarray:
     """Bit mask of each path's channel set (bit c set when channel c occurs); int64."""
-    if len(paths.channels) > 62:
-        raise ValueError(f"channel sets need at most 62 channels, got {len(paths.channels)}")
+    if len(paths.channels) > MAX_SET_CHANNELS:
+        raise ValueError(
+            f"channel sets need at most {MAX_SET_CHANNELS} channels, got {len(paths.channels)}"
+        )
     masks = np.zeros(paths.n_paths, dtype=np.int64)
     nonempty = paths.lengths > 0
     if nonempty.any():
@@ -92,6 +97,19 @@ def shapley_values(worth: np.ndarray) -> np.ndarray:
         gains = worth[without | bit] - worth[without]
         values[player] = float(weight_by_size[members[without]] @ gains)
     return values
+
+
+def channel_exposure(paths: PathTable) -> np.ndarray:
+    """Journeys (conversions + non-conversions) of the paths on which each channel occurs, summed
+    per channel set in ascending order, so the result does not depend on the row order."""
+    n = len(paths.channels)
+    journeys = paths.conversions + paths.non_conversions
+    nonempty = np.flatnonzero(paths.lengths > 0)
+    order = nonempty[np.argsort(journeys[nonempty], kind="stable")]
+    sets, group = np.unique(channel_sets(paths)[order], return_inverse=True)
+    per_set = np.bincount(group.ravel(), weights=journeys[order], minlength=len(sets))
+    members = ((sets[:, None] >> np.arange(n)) & 1).astype(np.float64)
+    return (per_set[:, None] * members).sum(axis=0)
 
 
 def simplified_shapley(paths: PathTable) -> np.ndarray:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -90,14 +91,20 @@ def attribute_warehouse(
     """Replace ``marts.fct_attribution_credits`` with every model's touch credits; returns run
     figures (counts, the Markov conversion probability and removal effect per channel)."""
     from orchestration.attribution.engine import DATA_DRIVEN, check_models, credit_touches, fit
-    from orchestration.attribution.paths import canonical
+    from orchestration.attribution.paths import order_free
 
     config = config or AttributionConfig()
+    config.validate()
     chosen = check_models(models)
     fit_paths = read_path_summary(con)
     touches = read_conversion_touches(con)
+    fitted = (
+        fit(order_free(fit_paths), chosen, config)
+        if DATA_DRIVEN & set(chosen) and fit_paths.n_paths
+        else None
+    )
     credits = (
-        credit_touches(touches, fit_paths, chosen, config)
+        credit_touches(touches, fit_paths, chosen, config, fitted)
         if touches.num_rows
         else CREDITS_SCHEMA.empty_table()
     )
@@ -119,8 +126,7 @@ def attribute_warehouse(
         "conversion_touches": touches.num_rows,
         "credit_rows": credits.num_rows,
     }
-    if DATA_DRIVEN & set(chosen) and fit_paths.n_paths:
-        fitted = fit(canonical(fit_paths), chosen, config)
+    if fitted is not None:
         figures["markov_conversion_probability"] = round(fitted.markov_conversion_probability, 6)
         figures["markov_removal_effect"] = {
             channel: round(float(effect), 6)
@@ -133,4 +139,12 @@ def attribute_warehouse(
             channel: round(float(value), 6)
             for channel, value in zip(fitted.paths.channels, fitted.shapley_value, strict=True)
         }
+        if fitted.shapley_game == "conversion_rate":
+            from orchestration.attribution.shapley import channel_exposure
+
+            estimate = np.maximum(fitted.shapley_value, 0) * channel_exposure(fitted.paths)
+            figures["shapley_incremental_conversions"] = {
+                channel: round(float(value), 1)
+                for channel, value in zip(fitted.paths.channels, estimate, strict=True)
+            }
     return figures

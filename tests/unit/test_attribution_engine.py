@@ -9,16 +9,23 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
+from orchestration.attribution import rules
 from orchestration.attribution.engine import (
     MODELS,
     AttributionConfig,
+    _ChannelTotals,
     attribute_paths,
     credit_touches,
+    fit,
 )
 from orchestration.attribution.paths import (
+    PathError,
+    PathTable,
     collapse_repeats,
     drop_channels,
     first_occurrences,
+    has_integral_counts,
+    order_free,
     parse_paths,
     path_string_array,
     reorder,
@@ -219,3 +226,60 @@ def test_duplicate_path_rows_are_deterministic_and_add_up() -> None:
     want = attribute_paths(merged).to_pandas()
     assert np.allclose(got["conversions"], want["conversions"], atol=1e-12)
     assert np.allclose(got["value"], want["value"], atol=1e-12)
+
+
+def test_permuted_fractional_counts_give_identical_output() -> None:
+    table = _random_paths(6)
+    weighted = PathTable(
+        table.channels,
+        table.offsets,
+        table.codes,
+        table.conversions * 0.37,
+        table.non_conversions * 1.1,
+        table.value,
+    )
+    assert not has_integral_counts(weighted) and has_integral_counts(table)
+    permuted = reorder(weighted, np.random.default_rng(3).permutation(weighted.n_paths))
+    assert attribute_paths(weighted).equals(attribute_paths(permuted))
+
+
+def test_channel_set_totals_equal_the_per_touch_split() -> None:
+    """The per-channel-set shortcut of the Markov/Shapley totals gives what summing
+    rules.by_channel_weight touch by touch gives, including sets that weigh 0 (last touch)."""
+    table = _random_paths(7)
+    path = table.path_index()
+    for weights in (np.array([0.5, 0.0, 2.0, 0.25]), np.array([0.0, 0.0, 3.0, 0.0])):
+        shares = rules.by_channel_weight(table.offsets, table.codes, weights)
+        want_conversions = np.bincount(
+            table.codes, weights=shares * table.conversions[path], minlength=4
+        )
+        want_value = np.bincount(table.codes, weights=shares * table.value[path], minlength=4)
+        conversions, value = _ChannelTotals(table).by_channel_weight(weights)
+        assert np.allclose(conversions, want_conversions, rtol=1e-12, atol=1e-9)
+        assert np.allclose(value, want_value, rtol=1e-12, atol=1e-9)
+
+
+def test_touch_credits_reuse_a_given_fit() -> None:
+    fit_paths = _random_paths(8)
+    rows = [
+        (f"o{i // 3}", f"t{i:03d}", CHANNELS[i % 5], float(i % 4), 10.0 * (i // 3))
+        for i in range(30)
+    ]
+    fitted = fit(order_free(fit_paths), MODELS, AttributionConfig())
+    reused = credit_touches(_touches(rows), fit_paths, fitted=fitted)
+    assert reused.equals(credit_touches(_touches(rows), fit_paths))
+
+
+def test_two_thread_parse_equals_the_serial_parse(monkeypatch: pytest.MonkeyPatch) -> None:
+    import orchestration.attribution.paths as paths_module
+
+    strings = ["b > a", " sms >a ", "a", "c > c > sms", "a > b", "email"]
+    counts = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
+    serial = parse_paths(strings, counts, counts)
+    monkeypatch.setattr(paths_module, "_PARALLEL_ROWS", 2)
+    threaded = parse_paths(strings, counts, counts)
+    assert threaded.channels == serial.channels == ("a", "b", "c", "email", "sms")
+    assert np.array_equal(threaded.codes, serial.codes)
+    assert np.array_equal(threaded.offsets, serial.offsets)
+    with pytest.raises(PathError, match="row 5: empty channel name"):
+        parse_paths([*strings[:4], "a > > b"], counts[:5], counts[:5])

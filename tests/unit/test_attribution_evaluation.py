@@ -51,3 +51,60 @@ def test_synthetic_paths_are_distinct_seeded_and_carry_truth() -> None:
     result = attribute_paths(table, ["markov", "last_touch"]).to_pylist()
     total = sum(r["conversions"] for r in result if r["model"] == "markov")
     assert total == pytest.approx(float(np.sum(data["conversions"].to_numpy())))
+
+
+def test_score_warehouse_reads_paths_and_truth(tmp_path) -> None:
+    import duckdb
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from orchestration.attribution.evaluation import compare_with_truth, find_truth_inputs
+
+    truth_dir = tmp_path / "landing" / "_truth"
+    truth_dir.mkdir(parents=True)
+    pq.write_table(
+        pa.table({"channel": ["email", "sms"], "true_incremental_conversions": [3, 1]}),
+        truth_dir / "channel_effects.parquet",
+    )
+    (tmp_path / "other.duckdb").touch()  # not a warehouse: skipped
+    database = tmp_path / "warehouse.duckdb"
+    rows = [  # path_id, is_converting, channel, touch_number
+        ("conversion:1", True, "email", 1),
+        ("conversion:2", True, "email", 1),
+        ("conversion:3", True, "sms", 1),
+        ("conversion:3", True, "email", 2),
+        ("conversion:4", True, "sms", 1),
+        ("open:c1:1", False, "sms", 1),
+        ("open:c2:1", False, "direct", 1),
+    ]
+    with duckdb.connect(str(database)) as con:
+        con.execute("create schema intermediate")
+        con.execute(
+            "create table intermediate.int_conversion_paths (path_id varchar, "
+            "is_converting boolean, channel varchar, touch_number integer)"
+        )
+        con.executemany("insert into intermediate.int_conversion_paths values (?, ?, ?, ?)", rows)
+    assert find_truth_inputs(tmp_path) == (database, truth_dir / "channel_effects.parquet")
+    scores = compare_with_truth(tmp_path)
+    assert scores is not None
+    assert scores["path_rows"] == 4  # distinct: email, sms > email, sms, direct
+    assert scores["conversions"] == 4.0 and scores["non_converting_journeys"] == 2.0
+    # last touch: email 3, sms 1 = the true split
+    assert scores["last_touch"]["share_abs_error"] == 0.0
+    assert scores["truth_channels_only"]["first_touch"]["share_abs_error"] == pytest.approx(0.5)
+    assert scores["best_data_driven"]["model"] in {"markov", "shapley", "fractribution"}
+    assert set(scores["incremental"]) == {"markov", "shapley"}
+    assert scores["incremental"]["markov"]["estimated_over_true_total"] > 0
+    assert find_truth_inputs(tmp_path / "landing") is None
+
+
+def test_bench_pipeline_part_needs_a_warehouse_with_the_marts(tmp_path) -> None:
+    import duckdb
+
+    from orchestration.benchmarks.attribution import _pipeline
+
+    assert _pipeline(tmp_path) is None
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
+        con.execute("create schema marts")
+        con.execute("create table marts.fct_orders (order_id varchar)")
+    assert _pipeline(tmp_path) is None  # fct_touchpoints missing: nothing to time

@@ -11,6 +11,7 @@ import pytest
 from orchestration.attribution.engine import attribute_paths
 from orchestration.attribution.paths import parse_paths
 from orchestration.attribution.shapley import (
+    channel_exposure,
     channel_sets,
     coalition_worth,
     shapley_values,
@@ -117,3 +118,17 @@ def test_too_many_channels_for_enumeration_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="at most 20 channels"):
         coalition_worth(table)
     assert simplified_shapley(table) == pytest.approx([1 / 21] * 21)
+
+
+def test_incremental_conversions_are_value_times_exposure() -> None:
+    """Conversion-rate game by hand: v(a) = 0.2, v(b) = 0.1, v(ab) = 6/30 = 0.2, so
+    φ_a = (0.2 + 0.1) / 2 = 0.15 and φ_b = (0.1 + 0.0) / 2 = 0.05; 20 journeys see each channel."""
+    table = parse_paths(["a", "b", "a > b"], [2, 1, 3], [8, 9, 7])
+    assert np.allclose(channel_exposure(table), [20.0, 20.0])
+    rows = attribute_paths(table, ["shapley", "markov", "linear"]).to_pylist()
+    shapley = {r["channel"]: r["incremental_conversions"] for r in rows if r["model"] == "shapley"}
+    assert shapley == pytest.approx({"a": 3.0, "b": 1.0})
+    markov = [r for r in rows if r["model"] == "markov"]
+    for row in markov:
+        assert row["incremental_conversions"] == pytest.approx(row["removal_effect"] * 6.0)
+    assert {r["incremental_conversions"] for r in rows if r["model"] == "linear"} == {None}

@@ -1,10 +1,14 @@
 {#- One row per touch on a conversion path, and per touch on a non-converting path.
     A conversion is an order of a known customer, not cancelled (var attribution_conversion:
     any_order | first_order | above_value with attribution_min_order_value_sek). Its path is the
-    customer's marketing touches (outbound campaign touches and web sessions, without the
+    customer's marketing touches (outbound campaign touches and paid-media clicks, without the
     attribution_drop_channels) in the attribution_lookback_days before it, after the customer's
-    previous conversion, in time order (ties by touchpoint_id). Touches on no conversion path
-    form non-converting paths per customer, a new one after a gap longer than the lookback. -#}
+    previous conversion, in time order (ties by touchpoint_id). Other web sessions (direct,
+    organic search, referral, clicks on owned-channel links) are the customer's own visits, among
+    them the session the order is placed in; they join the paths only with
+    attribution_include_web_sessions. Touches on no conversion path form non-converting paths:
+    per customer, consecutive windows of attribution_lookback_days from their first such touch,
+    so a non-converting path spans no more time than a converting one. -#}
 {%- set conversion = var('attribution_conversion') -%}
 {%- if conversion not in ('any_order', 'first_order', 'above_value') -%}
     {{ exceptions.raise_compiler_error(
@@ -12,7 +16,13 @@
         ~ conversion) }}
 {%- endif -%}
 {%- set lookback = var('attribution_lookback_days') | int -%}
+{%- if lookback <= 0 -%}
+    {{ exceptions.raise_compiler_error(
+        "var attribution_lookback_days must be a positive number of days, got "
+        ~ var('attribution_lookback_days')) }}
+{%- endif -%}
 {%- set drop_channels = var('attribution_drop_channels') -%}
+{%- set include_web_sessions = var('attribution_include_web_sessions', false) -%}
 
 with
 
@@ -50,9 +60,9 @@ conversions as (
         customer_key,
         converted_at,
         conversion_revenue_sek,
-        lag(converted_at) over (
+        row_number() over (
             partition by customer_key order by converted_at, conversion_id
-        ) as previous_converted_at
+        ) as conversion_number
     from customer_orders
     {%- if conversion == 'first_order' %}
     where order_number = 1
@@ -73,12 +83,62 @@ marketing_touches as (
     from touchpoints
     where
         customer_key is not null
+        {%- if include_web_sessions %}
         and (is_marketing_touch or touchpoint_type = 'web_session')
+        {%- else %}
+        and is_marketing_touch
+        {%- endif %}
         {%- if drop_channels %}
         and channel not in (
             {%- for channel in drop_channels %}'{{ channel }}'{{ ", " if not loop.last }}{% endfor -%}
         )
         {%- endif %}
+
+),
+
+{# a touch belongs to the customer's next conversion at or after it (so never to one after a
+   conversion in between), if that is within the lookback: one sorted pass over the customer's
+   touches and conversions, touches first at equal times, instead of a join of every touch
+   with every conversion -#}
+customer_events as (
+
+    select
+        customer_key,
+        occurred_at as event_at,
+        0 as event_order,
+        touchpoint_id,
+        cast(null as {{ dbt.type_bigint() }}) as conversion_number
+    from marketing_touches
+    union all
+    select
+        customer_key,
+        converted_at as event_at,
+        1 as event_order,
+        cast(null as {{ dbt.type_string() }}) as touchpoint_id,
+        conversion_number
+    from conversions
+
+),
+
+next_conversions as (
+
+    select
+        touchpoint_id,
+        customer_key,
+        next_conversion_number
+    from (
+        select
+            touchpoint_id,
+            customer_key,
+            event_order,
+            min(conversion_number) over (
+                partition by customer_key
+                order by event_at, event_order
+                rows between current row and unbounded following
+            ) as next_conversion_number
+        from customer_events
+    ) as scanned
+    where event_order = 0 and next_conversion_number is not null
 
 ),
 
@@ -95,17 +155,16 @@ converting_touches as (
         marketing_touches.channel,
         marketing_touches.campaign_id,
         marketing_touches.occurred_at
-    from conversions
-    inner join marketing_touches
+    from next_conversions
+    inner join conversions
         on
-            conversions.customer_key = marketing_touches.customer_key
-            and conversions.converted_at >= marketing_touches.occurred_at
-            and marketing_touches.occurred_at
-            >= {{ dbt.dateadd('day', -lookback, 'conversions.converted_at') }}
-            and (
-                conversions.previous_converted_at is null
-                or conversions.previous_converted_at < marketing_touches.occurred_at
-            )
+            next_conversions.customer_key = conversions.customer_key
+            and next_conversions.next_conversion_number = conversions.conversion_number
+    inner join marketing_touches
+        on next_conversions.touchpoint_id = marketing_touches.touchpoint_id
+    where
+        marketing_touches.occurred_at
+        >= {{ dbt.dateadd('day', -lookback, 'conversions.converted_at') }}
 
 ),
 
@@ -113,10 +172,9 @@ unconverted_touches as (
 
     select
         marketing_touches.*,
-        lag(marketing_touches.occurred_at) over (
+        min(marketing_touches.occurred_at) over (
             partition by marketing_touches.customer_key
-            order by marketing_touches.occurred_at, marketing_touches.touchpoint_id
-        ) as previous_occurred_at
+        ) as first_occurred_at
     from marketing_touches
     left join converting_touches
         on marketing_touches.touchpoint_id = converting_touches.touchpoint_id
@@ -124,15 +182,14 @@ unconverted_touches as (
 
 ),
 
-unconverted_path_starts as (
+unconverted_windows as (
 
     select
         *,
-        case
-            when previous_occurred_at is null then 1
-            when occurred_at > {{ dbt.dateadd('day', lookback, 'previous_occurred_at') }} then 1
-            else 0
-        end as starts_path
+        floor(
+            {{ dbt.datediff('first_occurred_at', 'occurred_at', 'second') }}
+            / ({{ lookback }} * 86400.0)
+        ) as window_number
     from unconverted_touches
 
 ),
@@ -141,12 +198,10 @@ unconverted_path_numbers as (
 
     select
         *,
-        sum(starts_path) over (
-            partition by customer_key
-            order by occurred_at, touchpoint_id
-            rows between unbounded preceding and current row
+        dense_rank() over (
+            partition by customer_key order by window_number
         ) as path_number
-    from unconverted_path_starts
+    from unconverted_windows
 
 ),
 
