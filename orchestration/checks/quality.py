@@ -95,7 +95,9 @@ def _make_check(
                 for o in run.outcomes
                 if o.asset == tuple(check_spec.asset_key.path) and o.severity == severity
             ]
-            yield check_result(check_spec, severity, outcomes, run.rows, run.docs_index)
+            yield check_result(
+                check_spec, severity, outcomes, run.rows, run.docs_index, run.timings.rounded()
+            )
 
     return _check
 
@@ -106,8 +108,12 @@ def check_result(
     outcomes: list[Outcome],
     rows: int,
     docs_index: Any,
+    seconds: dict[str, dict[str, float]] | None = None,
 ) -> dg.AssetCheckResult:
-    """One check result from the outcomes of its (asset, severity) group."""
+    """One check result from the outcomes of its (asset, severity) group.
+
+    ``seconds``: wall and CPU seconds per part of the suite's run (fetch, validate, ...).
+    """
     failed = [o for o in outcomes if not o.success]
     metadata: dict[str, Any] = {
         "rules_evaluated": len(outcomes),
@@ -132,6 +138,8 @@ def check_result(
         metadata["unexpected_rows"] = sum(o.unexpected_count or 0 for o in failed)
     if docs_index is not None:
         metadata["data_docs"] = dg.MetadataValue.path(str(docs_index))
+    if seconds:
+        metadata["suite_seconds"] = dg.MetadataValue.json(seconds)
     description = (
         "; ".join(o.message for o in failed)
         if failed

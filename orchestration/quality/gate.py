@@ -22,7 +22,8 @@ def run_gate(
     runs: list[SuiteRun] = []
     for spec in specs:
         run = run_suite(connection, spec, run_id=run_id, quality_dir=quality_dir, build_docs=False)
-        write_outcomes(connection, run.outcomes, run_id, run.validated_at)
+        with run.timings.part("dq_results"):
+            write_outcomes(connection, run.outcomes, run_id, run.validated_at)
         runs.append(run)
     identifiers = [r.result_identifier for r in runs if r.result_identifier is not None]
     if build_docs and identifiers:

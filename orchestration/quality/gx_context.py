@@ -22,9 +22,14 @@ _contexts: dict[Path, Any] = {}
 def gx() -> Any:
     """The ``great_expectations`` module, imported on first use only."""
     import great_expectations
+    from great_expectations.execution_engine import pandas_execution_engine
 
     # GX logs usage/telemetry chatter at INFO; keep Dagster's logs readable
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    # GX fingerprints every pandas batch below this size (an md5 over a hash of every cell,
+    # twice per validation: more CPU than validating a million rows). The fingerprint is only a
+    # marker in the stored result; our results are identified by suite and run id.
+    pandas_execution_engine.HASH_THRESHOLD = 0
     return great_expectations
 
 

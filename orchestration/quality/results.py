@@ -10,6 +10,7 @@ from typing import Any
 from orchestration.quality.spec import Outcome
 
 DQ_RESULTS_TABLE = "quality.dq_results"
+_ROWS_PER_INSERT = 200
 
 DQ_RESULTS_DDL = f"""
 create table if not exists {DQ_RESULTS_TABLE} (
@@ -65,7 +66,12 @@ def write_outcomes(
         )
         for o in outcomes
     ]
-    if rows:
-        placeholders = ", ".join(["?"] * 16)
-        connection.executemany(f"insert into {DQ_RESULTS_TABLE} values ({placeholders})", rows)
+    # one multi-row insert per chunk: executemany runs one statement per row
+    row_placeholders = "(" + ", ".join(["?"] * 16) + ")"
+    for start in range(0, len(rows), _ROWS_PER_INSERT):
+        chunk = rows[start : start + _ROWS_PER_INSERT]
+        connection.execute(
+            f"insert into {DQ_RESULTS_TABLE} values {', '.join([row_placeholders] * len(chunk))}",
+            [value for row in chunk for value in row],
+        )
     return len(rows)

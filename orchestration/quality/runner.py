@@ -8,17 +8,24 @@ hold keys and counts.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import weakref
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from orchestration.quality import config
+from orchestration.quality.batch import PreparedBatch, fetch, prepare
 from orchestration.quality.gx_context import batch_definition, get_context, prune_results
-from orchestration.quality.samples import keys_by_revalidation, keys_by_value
+from orchestration.quality.samples import keys_by_revalidation, keys_by_rows, keys_by_value
 from orchestration.quality.spec import AssetPath, Outcome, Rule, SuiteSpec, source_system_of
+from orchestration.quality.timing import Stopwatch
 
 log = logging.getLogger(__name__)
+# connections known to have the phone UDF (checking costs a catalog query per suite)
+_udf_connections: weakref.WeakSet[Any] = weakref.WeakSet()
+# (context id, suite name) → fingerprint of the rules last saved to that context
+_saved_suites: dict[tuple[int, str], str] = {}
 
 
 @dataclass(frozen=True)
@@ -31,6 +38,8 @@ class SuiteRun:
     validated_at: datetime
     docs_index: Path | None
     result_identifier: Any = None  # GX ValidationResultIdentifier of the stored result
+    # wall/CPU seconds per part: fetch, validate, samples, store, docs (run_gate: dq_results)
+    timings: Stopwatch = field(default_factory=Stopwatch)
 
     def failed(self, severity: str | None = None) -> list[Outcome]:
         return [o for o in self.outcomes if not o.success and severity in (None, o.severity)]
@@ -55,12 +64,15 @@ def run_suite(
 ) -> SuiteRun:
     """Validate ``spec`` on its batch; store the (redacted) result and optionally build docs."""
     validated_at = datetime.now(UTC)
+    watch = Stopwatch()
     missing = [r for r in spec.relations if not relation_exists(connection, r)]
     if missing:
         return SuiteRun(spec.name, _missing_outcomes(spec, missing), 0, validated_at, None)
     ensure_udfs(connection)
     try:
-        frame = connection.execute(spec.batch_sql(connection)).df()
+        with watch.part("fetch"):
+            fetched = fetch(connection, spec.batch_sql(connection))
+            prepared = prepare(fetched, spec)
     except Exception as error:  # a contract break (missing column, bad type): report, not crash
         if not _is_database_error(error):
             raise
@@ -73,41 +85,69 @@ def run_suite(
         ValidationResultIdentifier,
     )
 
-    suite = context.suites.add_or_update(spec.build())
-    batch = batch_definition(context, spec.name).get_batch(batch_parameters={"dataframe": frame})
-    result = batch.validate(
-        suite,
-        result_format={
-            "result_format": "BASIC",
-            "partial_unexpected_count": config.SAMPLE_KEY_COUNT,
-        },
-    )
-    samples = _samples(frame, batch, spec, result.results)
-    outcomes = tuple(
-        _outcome(spec, r, samples.get(_rule_key(spec, r.expectation_config)))
-        for r in result.results
-    )
-    redact(result)
-    result.meta["run_id"] = RunIdentifier(run_name=run_id, run_time=validated_at)
-    identifier = ValidationResultIdentifier(
-        expectation_suite_identifier=ExpectationSuiteIdentifier(name=spec.name),
-        run_id=result.meta["run_id"],
-        batch_identifier=batch.id,
-    )
-    context.validation_results_store.store_validation_results(
-        suite_validation_result=result,
-        suite_validation_result_identifier=identifier,
-        expectation_suite_identifier=ExpectationSuiteIdentifier(name=spec.name),
-    )
-    prune_results(quality_dir, spec.name, config.KEEP_VALIDATION_RESULTS_PER_SUITE)
+    with watch.part("validate"):
+        suite = registered_suite(context, prepared.spec)
+        batch = batch_definition(context, spec.name).get_batch(
+            batch_parameters={"dataframe": prepared.frame}
+        )
+        result = batch.validate(
+            suite,
+            result_format={
+                "result_format": "BASIC",
+                "partial_unexpected_count": config.SAMPLE_KEY_COUNT,
+            },
+        )
+        _count_scopes(prepared, result.results)
+    with watch.part("samples"):
+        samples = _samples(context, prepared, result.results)
+        originals = {(r.name, spec.asset_of(r)): r for r in spec.rules}
+        outcomes = tuple(
+            _outcome(spec, r, samples.get(key), originals.get(key))
+            for r in result.results
+            for key in [_rule_key(spec, r.expectation_config)]
+        )
+    with watch.part("store"):
+        redact(result)
+        result.meta["run_id"] = RunIdentifier(run_name=run_id, run_time=validated_at)
+        identifier = ValidationResultIdentifier(
+            expectation_suite_identifier=ExpectationSuiteIdentifier(name=spec.name),
+            run_id=result.meta["run_id"],
+            batch_identifier=batch.id,
+        )
+        context.validation_results_store.store_validation_results(
+            suite_validation_result=result,
+            suite_validation_result_identifier=identifier,
+            expectation_suite_identifier=ExpectationSuiteIdentifier(name=spec.name),
+        )
+        prune_results(quality_dir, spec.name, config.KEEP_VALIDATION_RESULTS_PER_SUITE)
     docs_index = None
     if build_docs:
-        docs_index = build_data_docs(quality_dir, [identifier])
-    return SuiteRun(spec.name, outcomes, len(frame), validated_at, docs_index, identifier)
+        with watch.part("docs"):
+            docs_index = build_data_docs(quality_dir, [identifier])
+    return SuiteRun(
+        spec.name, outcomes, len(fetched), validated_at, docs_index, identifier, watch
+    )
+
+
+def registered_suite(context: Any, spec: SuiteSpec) -> Any:
+    """The GX suite of ``spec``, saved in the context (for Data Docs) once per process.
+
+    Saving compares every expectation with the stored suite's (quadratic in the rules), so an
+    unchanged suite is not saved again.
+    """
+    suite = spec.build()
+    fingerprint = repr(spec.rules)
+    key = (id(context), spec.name)
+    if _saved_suites.get(key) != fingerprint:
+        context.suites.add_or_update(suite)
+        _saved_suites[key] = fingerprint
+    return suite
 
 
 def ensure_udfs(connection: Any) -> None:
     """Register the phone UDF the staging views call, unless the connection has it already."""
+    if connection in _udf_connections:
+        return
     from orchestration.dbt_plugins.phone_udfs import UDF_NAME, register_udfs
 
     registered = connection.execute(
@@ -115,6 +155,7 @@ def ensure_udfs(connection: Any) -> None:
     ).fetchall()[0][0]
     if not registered:
         register_udfs(connection)
+    _udf_connections.add(connection)
 
 
 def build_data_docs(quality_dir: Path, identifiers: list[Any] | None = None) -> Path:
@@ -148,10 +189,33 @@ def _rule_key(spec: SuiteSpec, expectation_config: Any) -> tuple[str, tuple[str,
     return rule, asset
 
 
+def _count_scopes(prepared: PreparedBatch, results: list[Any]) -> None:
+    """Element counts of scoped rules: the rows in scope, not the whole (masked) batch."""
+    for validation_result in results:
+        key = _rule_key(prepared.spec, validation_result.expectation_config)
+        result = validation_result.result
+        if key not in prepared.scope_rows or not result or "element_count" not in result:
+            continue
+        out_of_scope = result["element_count"] - prepared.scope_rows[key]
+        result["element_count"] = prepared.scope_rows[key]
+        if result.get("missing_count") is not None:
+            result["missing_count"] = max(0, result["missing_count"] - out_of_scope)
+            in_scope = prepared.scope_rows[key]
+            result["missing_percent"] = (
+                100.0 * result["missing_count"] / in_scope if in_scope else None
+            )
+        if result.get("unexpected_count") is not None and "unexpected_percent_total" in result:
+            in_scope = prepared.scope_rows[key]
+            result["unexpected_percent_total"] = (
+                100.0 * result["unexpected_count"] / in_scope if in_scope else None
+            )
+
+
 def _samples(
-    frame: Any, batch: Any, spec: SuiteSpec, results: list[Any]
+    context: Any, prepared: PreparedBatch, results: list[Any]
 ) -> dict[tuple[str, tuple[str, ...]], list[str]]:
     """Sample failing keys per (rule, asset) of the failed results."""
+    spec = prepared.spec
     rules = {(r.name, spec.asset_of(r)): r for r in spec.rules}
     samples: dict[tuple[str, tuple[str, ...]], list[str]] = {}
     again: list[Rule] = []
@@ -162,24 +226,38 @@ def _samples(
         rule = rules.get(key)
         if rule is None or (validation_result.exception_info or {}).get("raised_exception"):
             continue
+        expectation_type = validation_result.expectation_config.type
         found = keys_by_value(
-            frame, rule, validation_result.expectation_config.type,
+            prepared.frame, prepared.source, rule, expectation_type,
             dict(validation_result.result or {}), spec.key_columns,
         )
+        if found is None:
+            found = keys_by_rows(
+                prepared.frame, prepared.source, rule, expectation_type, spec.key_columns
+            )
         if found is None:
             again.append(rule)
         else:
             samples[key] = found
     if again:
+        # the revalidated rules need the key columns beside the columns they read
+        extra = {c: prepared.frame[c] for c in prepared.frame if c not in prepared.source}
+        frame = prepared.source.assign(**extra) if extra else prepared.source
+        batch = batch_definition(context, spec.name).get_batch(
+            batch_parameters={"dataframe": frame}
+        )
         samples.update(keys_by_revalidation(batch, spec, again))
     return samples
 
 
-def _outcome(spec: SuiteSpec, validation_result: Any, samples: list[str] | None) -> Outcome:
+def _outcome(
+    spec: SuiteSpec, validation_result: Any, samples: list[str] | None, original: Rule | None
+) -> Outcome:
     expectation_config = validation_result.expectation_config
     rule, asset, dimension = _meta(spec, expectation_config)
     kwargs = dict(expectation_config.kwargs)
-    column = _column_of(kwargs)
+    # the rule's own column names (a scoped rule reads a masked copy named after its scope)
+    column = _column_of(dict(original.kwargs) if original is not None else kwargs)
     result = dict(validation_result.result or {})
     severity = config.severity(spec.name, rule)
     samples = samples or []
@@ -250,6 +328,8 @@ def redact(suite_result: Any) -> None:
         kwargs = dict(validation_result.expectation_config.kwargs)
         checked = {kwargs.get("column"), kwargs.get("column_A"), kwargs.get("column_B")}
         checked |= set(kwargs.get("column_list") or [])
+        # a scoped rule reads "<column> [<scope>]": judge it by the column it masks
+        checked = {str(c).split(" [", 1)[0] for c in checked if c}
         result = validation_result.result
         if not result or not checked & config.PII_COLUMNS:
             continue

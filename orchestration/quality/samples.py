@@ -4,9 +4,12 @@ GX's SUMMARY result with ``unexpected_index_column_names`` builds the index list
 row before truncating it (tens of seconds for half a million failures), so suites run in BASIC
 format (counts and up to ``SAMPLE_KEY_COUNT`` failing values) and the keys are found here:
 
-- single-column rules without a row condition: rows whose value is one of the reported failing
-  values (for these rules failure depends on the value alone, uniqueness included);
-- other failed rules: the rule alone is validated again in SUMMARY format with the key columns.
+- single-column rules (scoped ones read a null-masked column, see ``batch.py``): rows whose
+  value is one of the reported failing values (for these rules failure depends on the value
+  alone, uniqueness included), keys read from the fetched batch;
+- column-pair and compound-key rules: the failing rows are found in pandas as GX finds them;
+- any other failed rule: the rule alone is validated again in SUMMARY format on a batch that
+  also holds the key columns (aggregate rules have no failing rows to sample).
 """
 
 from __future__ import annotations
@@ -33,21 +36,79 @@ VALUE_DETERMINED = frozenset(
 
 
 def keys_by_value(
-    frame: pd.DataFrame, rule: Rule, expectation_type: str, result: dict[str, Any],
-    key_columns: tuple[str, ...],
+    values: pd.DataFrame, keys: pd.DataFrame, rule: Rule, expectation_type: str,
+    result: dict[str, Any], key_columns: tuple[str, ...],
 ) -> list[str] | None:
-    """Keys of rows carrying the reported failing values, or None when not applicable."""
+    """Keys of rows carrying the reported failing values, or None when not applicable.
+
+    ``values`` is the frame GX validated, ``keys`` the fetched batch with the key columns (same
+    index).
+    """
     column = rule.kwargs.get("column")
-    if rule.where or expectation_type not in VALUE_DETERMINED or column not in frame:
+    if rule.where or expectation_type not in VALUE_DETERMINED or column not in values:
         return None
-    values = result.get("partial_unexpected_list")
+    failing = result.get("partial_unexpected_list")
     if expectation_type == "expect_column_values_to_not_be_null":
-        mask = frame[column].isna()
-    elif values:
-        mask = frame[column].isin([v for v in values if v is not None and v == v])
+        mask = values[column].isna()
+    elif failing:
+        mask = values[column].isin([v for v in failing if v is not None and v == v])
     else:
         return None
-    rows = frame.loc[mask, list(key_columns)].head(config.SAMPLE_KEY_COUNT)
+    rows = keys.loc[mask.to_numpy(dtype=bool), list(key_columns)].head(config.SAMPLE_KEY_COUNT)
+    return format_keys(rows.itertuples(index=False, name=None))
+
+
+# expectations on a whole column or table: no failing rows to sample
+AGGREGATE = frozenset(
+    {
+        "expect_column_distinct_values_to_contain_set",
+        "expect_column_distinct_values_to_be_in_set",
+        "expect_column_distinct_values_to_equal_set",
+        "expect_table_row_count_to_be_between",
+        "expect_table_columns_to_match_set",
+    }
+)
+
+
+def keys_by_rows(
+    values: pd.DataFrame, keys: pd.DataFrame, rule: Rule, expectation_type: str,
+    key_columns: tuple[str, ...],
+) -> list[str] | None:
+    """Keys of the first failing rows of a column-pair or compound-key rule, found in pandas as
+    GX finds them (its SUMMARY format lists the index of EVERY failing row); None when the rule
+    is of another kind. Aggregate rules have no failing rows: an empty sample."""
+    kwargs = dict(rule.kwargs)
+    if expectation_type in AGGREGATE:
+        return []
+    if rule.where:
+        return None
+    if expectation_type == "expect_column_pair_values_to_be_equal":
+        if not {kwargs["column_A"], kwargs["column_B"]} <= set(values.columns):
+            return None
+        a, b = values[kwargs["column_A"]], values[kwargs["column_B"]]
+        ignore = kwargs.get("ignore_row_if", "both_values_are_missing")
+        considered = {
+            "both_values_are_missing": a.notna() | b.notna(),
+            "either_value_is_missing": a.notna() & b.notna(),
+        }.get(ignore, pd.Series(True, index=values.index))
+        equal = (a == b).astype("boolean").fillna(False)
+        failing = considered & ~equal
+    elif expectation_type == "expect_compound_columns_to_be_unique":
+        columns = list(kwargs["column_list"])
+        if not set(columns) <= set(values.columns):
+            return None
+        present = values[columns].notna()
+        ignore = kwargs.get("ignore_row_if", "all_values_are_missing")
+        considered = {
+            "all_values_are_missing": present.any(axis=1),
+            "any_value_is_missing": present.all(axis=1),
+        }.get(ignore, pd.Series(True, index=values.index))
+        # an ignored row cannot equal a considered one, so duplicates over all rows suffice
+        failing = considered & values[columns].duplicated(keep=False)
+    else:
+        return None
+    mask = failing.to_numpy(dtype=bool)
+    rows = keys.loc[mask, list(key_columns)].head(config.SAMPLE_KEY_COUNT)
     return format_keys(rows.itertuples(index=False, name=None))
 
 

@@ -14,11 +14,13 @@ def build_suite(spec: SuiteSpec) -> Any:
     Every expectation's ``meta`` carries rule, asset, dimension and description, which the
     runner uses to report per asset and which Data Docs show.
     """
-    gx_module = gx()
-    suite = gx_module.ExpectationSuite(name=spec.name, meta={"description": spec.description})
-    for rule in spec.rules:
-        suite.add_expectation(build_expectation(rule, spec))
-    return suite
+    # all expectations through the constructor: ``add_expectation`` compares each new one with
+    # every earlier one (quadratic) and writes through to the store once the suite is saved
+    return gx().ExpectationSuite(
+        name=spec.name,
+        expectations=[build_expectation(rule, spec) for rule in spec.rules],
+        meta={"description": spec.description},
+    )
 
 
 def build_expectation(rule: Rule, spec: SuiteSpec) -> Any:

@@ -419,6 +419,7 @@ def test_contact_plan_without_consent_suppressed_or_duplicated_fails(
     assert failed["channel_consented"].sample_keys == ("winback|C3", "welcome|C4")
     assert failed["not_suppressed"].sample_keys == ("welcome|C4",)
     assert failed["unique_per_audience"].unexpected_count == 2
+    assert failed["unique_per_audience"].sample_keys == ("winback|C1",)
 
 
 # ---- privacy ----------------------------------------------------------------------------------
