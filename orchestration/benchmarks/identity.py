@@ -6,6 +6,27 @@ timed apart) with the simulator's ``_truth/person_of_record.parquet``, and the i
 written back for later stages. Without a warehouse, records come from the synthetic identity
 generator (orchestration/identity/synthetic.py, ~4 records per customer, with truth).
 Figures: records, seconds per phase, peak RSS, pairwise precision / recall / F1.
+
+Recall is reported over all records and over *linkable* records (evaluation.linkable_records,
+defined on the input alone): a record is linkable when it carries a valid e-mail, a valid
+phone, an explicit link in int_identity_links (either end), or a name together with a birth
+date, street or postal code. A web cookie that never logged in carries none of these: nothing
+in the data ties it to anyone, so no resolver can place it; it counts in the all-records recall
+only. Sharper still, ``accuracy_evidenced_pairs`` is the recall over the true pairs that the
+data connects at all (evaluation.evidenced_recall): two records of one person joined by a chain
+of that person's records sharing an e-mail, a phone, an explicit link, or a surname with a
+postal code, birth date or street, or a first name with a birth date. A newsletter subscriber
+of an old address that no other system ever held, or an SMS number no other record carries, is
+tied to its person by nothing but a common first name — no resolver may merge on that.
+``accuracy_records_with_identifier`` scores the records the resolver itself did not flag
+``is_identity_weak`` (kept for comparison with earlier reports). Precision is always over all
+records: refusing to merge cannot buy it, over-merging shows in it.
+
+With a warehouse, the golden record ``marts.dim_customer`` is then built by dbt on the written
+identity map and scored against ``_truth/persons.parquet``: greeting-name accuracy (greeting
+name = the person's preferred given name) and current-address accuracy (street and postal code
+= the person's current address), each customer scored against the true person most of its
+records belong to (evaluation.golden_record_accuracy).
 """
 
 from __future__ import annotations
@@ -21,6 +42,7 @@ from typing import Any
 import pandas as pd
 
 STAGING_SELECTION = ("path:seeds", "path:models/staging", "path:models/intermediate/identity")
+GOLDEN_RECORD_SELECTION = ("dim_customer",)
 
 
 def _tables(path: Path) -> set[tuple[str, str]]:
@@ -47,14 +69,14 @@ def _find_warehouse(workdir: Path) -> Path | None:
     return None
 
 
-def _build_staging(database: Path, workdir: Path) -> float:
-    """dbt run of the staging layer and the identity inputs; returns seconds."""
+def _dbt_run(database: Path, workdir: Path, selection: tuple[str, ...], what: str) -> float:
+    """dbt run of `selection` on the bench warehouse; returns seconds."""
     from orchestration.settings import DBT_PROJECT_DIR
 
     work = workdir / "dbt_identity"
     env = {**os.environ, "KUNDRESA_DUCKDB": str(database), "DBT_SEND_ANONYMOUS_USAGE_STATS": "0"}
     command = [
-        str(Path(sys.executable).with_name("dbt")), "run", "--select", *STAGING_SELECTION,
+        str(Path(sys.executable).with_name("dbt")), "run", "--select", *selection,
         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
         "--target-path", str(work / "target"), "--log-path", str(work / "logs"),
     ]
@@ -62,8 +84,40 @@ def _build_staging(database: Path, workdir: Path) -> float:
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         tail = "\n".join(done.stdout.splitlines()[-15:])
-        raise RuntimeError(f"dbt staging build failed (exit {done.returncode}):\n{tail}")
+        raise RuntimeError(f"dbt {what} build failed (exit {done.returncode}):\n{tail}")
     return round(time.perf_counter() - started, 2)
+
+
+def _build_staging(database: Path, workdir: Path) -> float:
+    """dbt run of the staging layer and the identity inputs; returns seconds."""
+    return _dbt_run(database, workdir, STAGING_SELECTION, "staging")
+
+
+def _golden_record_accuracy(database: Path, workdir: Path, records: Any,
+                            identity_map: pd.DataFrame, truth: pd.DataFrame,
+                            report: dict[str, Any]) -> None:
+    """Build dim_customer on the written identity map and score it against the truth."""
+    import duckdb
+
+    from orchestration.identity.evaluation import golden_record_accuracy
+
+    persons_files = sorted(workdir.rglob("_truth/persons.parquet"))
+    if not persons_files:
+        return
+    report["golden_record_dbt_seconds"] = _dbt_run(
+        database, workdir, GOLDEN_RECORD_SELECTION, "golden record"
+    )
+    with duckdb.connect(str(database), read_only=True) as con:
+        customers = con.execute(
+            "select customer_key, greeting_name, street, postal_code, is_erased, is_test_record "
+            "from marts.dim_customer"
+        ).fetch_df()
+    persons = pd.read_parquet(persons_files[0])
+    if not isinstance(records, pd.DataFrame):
+        records = records.to_pandas()
+    report["golden_record"] = golden_record_accuracy(
+        customers, identity_map, truth, persons, records
+    )
 
 
 def _warehouse_inputs(database: Path, workdir: Path, report: dict[str, Any]) -> dict[str, Any]:
@@ -87,7 +141,11 @@ def _cpu_seconds() -> float:
 
 def run(customers: int, workdir: Path, report: dict[str, Any]) -> None:
     """Resolve identities for `customers` customers' records and record the figures."""
-    from orchestration.identity.evaluation import pairwise_scores
+    from orchestration.identity.evaluation import (
+        evidenced_recall,
+        linkable_records,
+        pairwise_scores,
+    )
     from orchestration.identity.resolve import resolve_identities
     from orchestration.identity.synthetic import generate_identities
 
@@ -114,14 +172,29 @@ def run(customers: int, workdir: Path, report: dict[str, Any]) -> None:
     stats = result.stats
     for name in ("records_in", "links_in", "clusters_out", "merge_rate", "largest_cluster",
                  "capped_key_values", "weak_records", "probabilistic_records",
-                 "probabilistic_edges", "probabilistic_name_vetoes", "deterministic_edges",
+                 "probabilistic_edges", "probabilistic_name_vetoes",
+                 "probabilistic_birth_date_vetoes", "birth_dates_reliable",
+                 "birth_date_reliability_pairs", "deterministic_edges",
                  "validate_seconds", "deterministic_seconds", "probabilistic_seconds",
                  "clustering_seconds", "keys_seconds", "match_rules"):
         if name in stats:
             report[name] = stats[name]
     if truth is not None:
-        report["accuracy_all_records"] = pairwise_scores(result.identity_map, truth)
-        usable = result.identity_map[~result.identity_map["is_identity_weak"]]
+        identity_map = result.identity_map
+        report["accuracy_all_records"] = pairwise_scores(identity_map, truth)
+        linkable = linkable_records(records, links)
+        report["linkable_records"] = int(linkable["is_linkable"].sum())
+        report["unlinkable_records_by_source"] = (
+            linkable[~linkable["is_linkable"]]["source_system"].value_counts().sort_index()
+            .to_dict()
+        )
+        on_linkable = identity_map.astype({"source_record_id": str}).merge(
+            linkable[linkable["is_linkable"]][["source_system", "source_record_id"]],
+            on=["source_system", "source_record_id"],
+        )
+        report["accuracy_linkable_records"] = pairwise_scores(on_linkable, truth)
+        report["accuracy_evidenced_pairs"] = evidenced_recall(identity_map, records, links, truth)
+        usable = identity_map[~identity_map["is_identity_weak"]]
         report["accuracy_records_with_identifier"] = pairwise_scores(usable, truth)
 
     if database is not None:  # later stages (customer360) build on the identity map
@@ -131,6 +204,9 @@ def run(customers: int, workdir: Path, report: dict[str, Any]) -> None:
 
         with duckdb.connect(str(database)) as con:
             write_outputs(con, result)
+        if truth is not None:
+            _golden_record_accuracy(database, workdir, records, result.identity_map, truth,
+                                    report)
 
     # a second run on the same records with the first map as previous: keys must all stay
     started = time.perf_counter()

@@ -6,8 +6,9 @@ Two guards keep shared key values from gluing different people together:
   `test@test.com`, a switchboard number), or by more than ``max_records_per_key_per_source``
   records of one profile source (CRM test customers sharing a dummy phone; sources where one
   person has many records, like call-center contacts, are exempt) is not used as a link;
-* conflict guard: two named records are compatible when they share a given-name token, their
-  first names are similar, or one has given name and surname swapped — and, for an e-mail
+* conflict guard: two named records are compatible when they share a given-name token (or
+  tokens one typo apart), their first names are similar, or one has given name and surname
+  swapped (records.compatible_names_sql) — and, for an e-mail
   address no two records of which show different surnames, always (one person's systems often
   show different given names: the first given name in one, the tilltalsnamn in another). When
   the compatibility
@@ -27,9 +28,9 @@ from typing import Any
 import duckdb
 
 from orchestration.identity.config import IdentityConfig
+from orchestration.identity.records import compatible_names_sql
 
 KEY_RULES: dict[str, str] = {"email": "email", "phone": "phone_e164"}
-NAME_SIMILARITY = 0.85  # Jaro-Winkler of first names that counts as "same given name"
 
 
 def build_deterministic_edges(con: duckdb.DuckDBPyConnection, config: IdentityConfig,
@@ -73,9 +74,7 @@ def build_deterministic_edges(con: duckdb.DuckDBPyConnection, config: IdentityCo
         f"""
         create or replace temp table key_name_pairs as
         select a.rule, a.key_value, a.record_index as left_index, b.record_index as right_index,
-               coalesce(len(list_intersect(a.given_tokens, b.given_tokens)) > 0
-                   or jaro_winkler_similarity(a.first_name, b.first_name) >= {NAME_SIMILARITY}
-                   or a.first_name = b.surname or a.surname = b.first_name
+               coalesce({compatible_names_sql('a', 'b')}
                    -- an e-mail address is personal: systems that show different given names
                    -- of one person (the first given name here, the tilltalsnamn there) still
                    -- share it; only different surnames behind it mean a shared address

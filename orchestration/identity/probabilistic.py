@@ -7,7 +7,11 @@ deterministic pre-cluster are not scored again. Comparisons: first name + surnam
 data has them e-mail (local part), phone and the optional national id. Blocking rules are
 equi-joins on pairs of attributes, so the number of scored pairs grows roughly linearly.
 A scored pair whose given names are incompatible is not linked unless birth date or national
-id agree (name veto, counted).
+id agree or the pre-clusters share a given name (name veto, counted). Nor is a pair whose
+deterministic pre-clusters both know birth dates, none within a typo of the other's (birth-date
+veto, counted): a person has one birth date, so two namesakes in one town — one with a street,
+one without, each tied by e-mail to its own CRM record with its own birth date — stay two
+people even when the pair itself shows no birth date (see vet_scored_pairs).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from typing import Any
 import duckdb
 
 from orchestration.identity.config import IdentityConfig
-from orchestration.identity.deterministic import NAME_SIMILARITY
+from orchestration.identity.records import compatible_names_sql
 
 ELIGIBLE = (
     "(surname is not null or first_name is not null) and (birth_date is not null "
@@ -37,6 +41,7 @@ PREDICTION_BLOCKS: tuple[str, ...] = (
 )
 NATIONAL_ID_BLOCK = "l.national_id = r.national_id"
 EM_SAMPLING_MIN_RECORDS = 100_000
+BIRTH_DATE_EVIDENCE_PAIRS = 50  # pre-cluster record pairs with two birth dates to judge them
 
 
 def eligible_count(con: duckdb.DuckDBPyConnection) -> int:
@@ -87,9 +92,80 @@ def add_probabilistic_edges(con: duckdb.DuckDBPyConnection, precluster_table: st
     predictions = linker.inference.predict(
         threshold_match_probability=config.match_threshold, warning_mode="never"
     )
-    # given-name veto: a household shares surname and address; different given names (also
-    # when swapped with the surname) mean different people unless birth date or national id
-    # agree exactly (a mistyped or replaced given name)
+    stats |= vet_scored_pairs(con, predictions.physical_name, precluster_table)
+    stats["probabilistic"] = "splink"
+    return stats
+
+
+def _same_birth_date_sql(left: str, right: str) -> str:
+    """SQL: two birth dates within a typo (Damerau-Levenshtein 1 on YYYY-MM-DD, or only one
+    of year, month and day differs)."""
+    return (f"(damerau_levenshtein(cast({left} as varchar), cast({right} as varchar)) <= 1 "
+            f"or (year({left}) = year({right}))::int + (month({left}) = month({right}))::int "
+            f"+ (day({left}) = day({right}))::int >= 2)")
+
+
+def _birth_dates_reliable(con: duckdb.DuckDBPyConnection, precluster_table: str
+                          ) -> tuple[bool, int]:
+    """Whether this data's birth dates are reliable: records joined by an e-mail, a phone or
+    an explicit link (one pre-cluster) almost always agree on them (at most 1 % of at least
+    BIRTH_DATE_EVIDENCE_PAIRS such pairs disagree beyond a typo). FEBRL-like data with
+    corrupted birth dates and no shared keys shows no such evidence: Splink weighs the dates
+    alone there. Returns (reliable, pairs examined)."""
+    pairs, disagreeing = con.execute(
+        f"""
+        with dated as (
+            select p.precluster, r.record_index, r.birth_date
+            from records as r
+            inner join {precluster_table} as p using (record_index)
+            where r.birth_date is not null
+        )
+        select count(*), coalesce(sum(case when {_same_birth_date_sql('a.birth_date',
+                                                                     'b.birth_date')}
+                                           then 0 else 1 end), 0)
+        from dated as a
+        inner join dated as b
+            on a.precluster = b.precluster and a.record_index < b.record_index
+        """
+    ).fetchall()[0]
+    return pairs >= BIRTH_DATE_EVIDENCE_PAIRS and disagreeing <= 0.01 * pairs, int(pairs)
+
+
+def vet_scored_pairs(con: duckdb.DuckDBPyConnection, scored_table: str,
+                     precluster_table: str) -> dict[str, Any]:
+    """Append the scored pairs that pass both vetoes to ``edges``; returns counts.
+
+    scored_table: (unique_id_l, unique_id_r, match_probability) — record indexes of pairs above
+    the threshold. Given-name veto: a household shares surname and address, so different given
+    names (compared with typo tolerance, also swapped with the surname) mean different people —
+    unless the birth date or national id agree, or the two pre-clusters' records share a given
+    name ("Gustav" on an envelope, "Göran" in the web shop, the CRM says "Gustav Göran").
+    Birth-date veto: both pre-clusters know birth dates, none of one within a typo of one of
+    the other (Damerau-Levenshtein 1 on YYYY-MM-DD, or only one of year, month and day
+    differs) — where they are just the pair's own two dates (which Splink has weighed), only
+    when the data shows birth dates to be reliable (_birth_dates_reliable).
+    """
+    reliable, reliability_pairs = _birth_dates_reliable(con, precluster_table)
+    con.execute(
+        f"""
+        create or replace temp table precluster_birth_dates as
+        select p.precluster, list_distinct(list(r.birth_date)) as birth_dates
+        from records as r
+        inner join {precluster_table} as p using (record_index)
+        where r.birth_date is not null
+        group by p.precluster
+        """
+    )
+    con.execute(
+        f"""
+        create or replace temp table precluster_given_tokens as
+        select p.precluster, list_distinct(flatten(list(r.given_tokens))) as given_tokens
+        from records as r
+        inner join {precluster_table} as p using (record_index)
+        where len(r.given_tokens) > 0
+        group by p.precluster
+        """
+    )
     con.execute(
         f"""
         create or replace temp table probabilistic_pairs as
@@ -97,26 +173,46 @@ def add_probabilistic_edges(con: duckdb.DuckDBPyConnection, precluster_table: st
                greatest(p.unique_id_l, p.unique_id_r) as right_index,
                p.match_probability,
                coalesce(l.first_name is null or r.first_name is null
-                   or len(list_intersect(l.given_tokens, r.given_tokens)) > 0
-                   or jaro_winkler_similarity(l.first_name, r.first_name) >= {NAME_SIMILARITY}
-                   or (l.first_name = r.surname and l.surname = r.first_name)
+                   or {compatible_names_sql('l', 'r')}
+                   or len(list_intersect(lt.given_tokens, rt.given_tokens)) > 0
                    or l.birth_date = r.birth_date or l.national_id = r.national_id, false)
-                   as is_name_compatible
-        from {predictions.physical_name} as p
+                   as is_name_compatible,
+               lb.birth_dates is null or rb.birth_dates is null
+                   -- the pair's own dates are all there is: Splink has weighed them, unless
+                   -- the data shows birth dates to be reliable (then they must agree)
+                   or (not {reliable} and lb.birth_dates = [l.birth_date]
+                       and rb.birth_dates = [r.birth_date])
+                   or len(list_filter(lb.birth_dates, lambda x: len(list_filter(
+                       rb.birth_dates, lambda y: {_same_birth_date_sql('x', 'y')})) > 0)) > 0
+                   as is_birth_date_compatible
+        from {scored_table} as p
         inner join records as l on l.record_index = p.unique_id_l
         inner join records as r on r.record_index = p.unique_id_r
+        inner join {precluster_table} as lp on lp.record_index = p.unique_id_l
+        inner join {precluster_table} as rp on rp.record_index = p.unique_id_r
+        left join precluster_given_tokens as lt on lt.precluster = lp.precluster
+        left join precluster_given_tokens as rt on rt.precluster = rp.precluster
+        left join precluster_birth_dates as lb on lb.precluster = lp.precluster
+        left join precluster_birth_dates as rb on rb.precluster = rp.precluster
         """
     )
     con.execute(
         "insert into edges select left_index, right_index, 'probabilistic', match_probability "
-        "from probabilistic_pairs where is_name_compatible"
+        "from probabilistic_pairs where is_name_compatible and is_birth_date_compatible"
     )
-    stats["probabilistic_edges"], stats["probabilistic_name_vetoes"] = con.execute(
-        "select count(*) filter (is_name_compatible), count(*) filter (not is_name_compatible) "
+    edges, name_vetoes, birth_date_vetoes = con.execute(
+        "select count(*) filter (is_name_compatible and is_birth_date_compatible), "
+        "count(*) filter (not is_name_compatible), "
+        "count(*) filter (is_name_compatible and not is_birth_date_compatible) "
         "from probabilistic_pairs"
     ).fetchall()[0]
-    stats["probabilistic"] = "splink"
-    return stats
+    return {
+        "birth_dates_reliable": reliable,
+        "birth_date_reliability_pairs": reliability_pairs,
+        "probabilistic_edges": edges,
+        "probabilistic_name_vetoes": name_vetoes,
+        "probabilistic_birth_date_vetoes": birth_date_vetoes,
+    }
 
 
 def _linker(con: duckdb.DuckDBPyConnection, config: IdentityConfig, present: dict[str, bool],
@@ -175,9 +271,16 @@ def _linker(con: duckdb.DuckDBPyConnection, config: IdentityConfig, present: dic
     # training blocks must stay small at scale: common first name + surname pairs are many.
     # On tiny inputs a block can find no pairs at all; it is skipped, and with no trained
     # block the caller skips probabilistic matching (m-values would be guesses).
+    # The first session learns how one person's records agree on names, birth date and
+    # address. Records that share an e-mail are nearly all one person: the cleanest sample.
+    # Without shared e-mails it falls back to same name and postal code, a sample that in a
+    # small town with common names holds many namesakes (EM then takes "same name, other birth
+    # date" for normal among matches) — the reason the e-mail block goes first.
+    first_blocks = ([block_on("email")] if present["email"] else []) + [
+        block_on("first_name", "surname", "postal_code")
+    ]
     trained = 0
-    for training_block in (block_on("first_name", "surname", "postal_code"),
-                           block_on("birth_date", "postal_code")):
+    for training_block in first_blocks:
         try:
             linker.training.estimate_parameters_using_expectation_maximisation(
                 training_block, max_pairs=em_max_pairs
@@ -185,4 +288,12 @@ def _linker(con: duckdb.DuckDBPyConnection, config: IdentityConfig, present: dic
         except EMTrainingException:
             continue
         trained += 1
+        break
+    try:
+        linker.training.estimate_parameters_using_expectation_maximisation(
+            block_on("birth_date", "postal_code"), max_pairs=em_max_pairs
+        )
+        trained += 1
+    except EMTrainingException:
+        pass
     return linker if trained else None

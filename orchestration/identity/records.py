@@ -40,13 +40,38 @@ LINK_COLUMNS: tuple[str, ...] = (
 PREVIOUS_MAP_COLUMNS: tuple[str, ...] = ("source_system", "source_record_id", "customer_key")
 
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+NAME_SIMILARITY = 0.85  # Jaro-Winkler of first names that counts as "same given name"
 PHONE_PATTERN = r"^\+[1-9][0-9]{6,14}$"
 _MAX_ROWS_NAMED = 5
 
 
 def _folded(column: str) -> str:
-    """SQL: trimmed, lower-case, without diacritics (å→a, ö→o), empty → null (matching only)."""
-    return f"nullif(strip_accents(lower(trim(cast({column} as varchar)))), '')"
+    """SQL: trimmed, lower-case, without diacritics (å→a, ö→o, and ø→o, æ→ae as systems
+    without those letters write them), empty → null (matching only)."""
+    return (f"nullif(strip_accents(replace(replace(lower(trim(cast({column} as varchar))), "
+            f"'ø', 'o'), 'æ', 'ae')), '')")
+
+
+def _names_apart(column: str) -> str:
+    """SQL: given names typed together ("HåkanÅke") split at the inner capital letter."""
+    return f"regexp_replace(cast({column} as varchar), '(\\p{{Ll}})(\\p{{Lu}})', '\\1 \\2', 'g')"
+
+
+def compatible_names_sql(left: str, right: str) -> str:
+    """SQL: the given names of records ``left`` and ``right`` (aliases) can be one person's.
+
+    True when a given-name token of one is a token of the other or one typo away from it
+    (Damerau-Levenshtein 1, tokens of three letters or more: "Frredrik" ~ "Fredrik",
+    "Saa" ~ "Åsa"), when the first names are similar (Jaro-Winkler >= NAME_SIMILARITY), or
+    when given name and surname are swapped. Null names are the caller's concern.
+    """
+    return f"""(
+        len(list_filter({left}.given_tokens, lambda x: len(list_filter({right}.given_tokens,
+            lambda y: x = y or (greatest(length(x), length(y)) >= 3
+                                and damerau_levenshtein(x, y) <= 1))) > 0)) > 0
+        or jaro_winkler_similarity({left}.first_name, {right}.first_name) >= {NAME_SIMILARITY}
+        or {left}.first_name = {right}.surname or {left}.surname = {right}.first_name
+    )"""
 
 
 class IdentityInputError(UserError):
@@ -125,7 +150,7 @@ def normalise_records(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, 
                 cast(source_record_id as varchar) as source_record_id,
                 nullif(lower(trim(cast(email as varchar))), '') as email_raw,
                 nullif(trim(cast(phone_e164 as varchar)), '') as phone_raw,
-                {_folded('given_names')} as given_names,
+                {_folded(_names_apart('given_names'))} as given_names,
                 {_folded('preferred_given_name')} as preferred,
                 {_folded('surname')} as surname,
                 nullif(trim(cast(birth_date as varchar)), '') as birth_date_raw,

@@ -2,12 +2,15 @@
 
 The identity map (normally written by the identity-resolution asset) is hand-made, so the
 survivorship, greeting-name, consent (subject resolution, fail closed) and erasure rules are
-checked on exact outputs. One ``dbt build`` per module (it also runs dim_customer's unit tests).
+checked on exact outputs; so are the identity inputs' link rules (earlier e-mail, click-through)
+and the withheld match keys of CRM test customers. One ``dbt build`` per module (it also runs
+dim_customer's unit tests).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -16,7 +19,7 @@ import pytest
 from orchestration.sources.raw_schema import create_raw_tables
 from tests.dbt.test_staging import insert_raw, run_dbt_build
 
-SELECT = ["+dim_customer"]
+SELECT = ["+dim_customer", "+int_identity_links", "int_identity_records"]
 # upstream data tests run in test_staging.py; here only dim_customer's tests and unit tests
 EXCLUDE = ("path:models/staging,resource_type:test", "path:models/intermediate,resource_type:test")
 T0 = "2024-01-01 10:00:00+00"
@@ -31,6 +34,10 @@ IDENTITY_MAP = [
     ("crm", "C2", "KB", False),
     ("esp", "S2", "KB", False),
     ("web", "CK9", "KC", True),
+    ("crm", "C5", "KD", False),
+    ("esp", "S5", "KD", False),
+    ("crm", "C6", "KE", False),
+    ("webshop", "A6", "KE", False),
 ]
 
 
@@ -96,6 +103,7 @@ def load(con: duckdb.DuckDBPyConnection) -> None:
     insert_raw(con, "consent__erasure_requests", [
         {"request_id": "R1", "email": " Maria@Example.se", "requested_at": T0},
     ])
+    load_link_cases(con)
     con.execute("create schema if not exists marts")
     con.execute("""
         create table marts.customer_identity_map (
@@ -110,10 +118,73 @@ def load(con: duckdb.DuckDBPyConnection) -> None:
         )
 
 
+def load_link_cases(con: duckdb.DuckDBPyConnection) -> None:
+    """Records outside the identity map: link rules, test customers, greeting spellings."""
+    later = "2025-01-02"
+    insert_raw(con, "crm__customers", [
+        # C3 changed e-mail; the ESP still has a subscriber of the old address (S3)
+        {"customer_number": "C3", "given_names": "Karin", "surname": "Lund",
+         "email": "karin.old@example.se", "customer_type": "private",
+         "created_at": T0, "updated_at": T0},
+        # a test customer: shares a dummy phone and address with others
+        {"customer_number": "C4", "given_names": "Test", "surname": "Testsson",
+         "email": "test4@kundresa-test.se", "phone": "+46700000000", "street": "Testgatan 1",
+         "postal_code": "11111", "city": "Stockholm", "country": "SE", "birth_date": "2000-01-01",
+         "customer_type": "test", "created_at": T0, "updated_at": T0},
+        # two given names typed together; the person signs up as Signe
+        {"customer_number": "C5", "given_names": "AstridSigne", "surname": "Bækgaard",
+         "customer_type": "private", "created_at": T0, "updated_at": T0},
+        # typed without the ø; the person writes Jørgen
+        {"customer_number": "C6", "given_names": "Jorgen Sindre", "surname": "Dahl",
+         "customer_type": "private", "created_at": T0, "updated_at": T0},
+    ])
+    insert_raw(con, "crm__customers", [
+        {"customer_number": "C3", "given_names": "Karin", "surname": "Lund",
+         "email": "karin.new@example.se", "customer_type": "private",
+         "created_at": T0, "updated_at": "2024-06-01 10:00:00+00"},
+    ], batch=later)
+    insert_raw(con, "esp__subscribers", [
+        {"subscriber_id": "S3", "email": "karin.old@example.se", "first_name": "Karin",
+         "subscribed_at": T0},
+        {"subscriber_id": "S4", "email": "olle@example.se", "first_name": "Olle",
+         "subscribed_at": T0},
+        {"subscriber_id": "S5", "email": "signe@example.dk", "first_name": "Signe",
+         "subscribed_at": T0},
+    ], batch=later)
+    insert_raw(con, "webshop__accounts", [
+        {"account_id": "A6", "email": "jd@example.no", "first_name": "Jørgen",
+         "last_name": "Dahl", "created_at": T0, "updated_at": T0},
+    ], batch=later)
+    clicks = [  # (event, subscriber, campaign, at)
+        ("EE1", "S3", "CAMP1", "2024-05-01 10:00:00+00"),
+        ("EE2", "S3", "CAMP2", "2024-05-02 11:00:00+00"),  # two clicks on CAMP2 within
+        ("EE3", "S4", "CAMP2", "2024-05-02 11:00:30+00"),  # minutes: the landing is ambiguous
+        ("EE4", "S4", "CAMP3", "2024-05-03 09:00:00+00"),
+    ]
+    insert_raw(con, "esp__email_events", [
+        {"event_id": e, "subscriber_id": s, "email": "x@example.se", "event_type": "clicked",
+         "campaign_id": c, "occurred_at": t} for e, s, c, t in clicks
+    ], batch=later)
+    landings = [  # (event, cookie, campaign, at)
+        ("WL1", "CK5", "CAMP1", "2024-05-01 10:02:00+00"),  # 2 min after S3's click: linked
+        ("WL2", "CK6", "CAMP2", "2024-05-02 11:01:00+00"),  # after two clicks: no link
+        ("WL3", "CK7", "CAMP3", "2024-05-03 09:20:00+00"),  # 20 min later: no link
+    ]
+    insert_raw(con, "web__events", [
+        {"event_id": e, "cookie_id": k, "event_type": "page_view", "utm_source": "newsletter",
+         "utm_medium": "email", "utm_campaign": c, "occurred_at": t} for e, k, c, t in landings
+    ], batch=later)
+
+
 @pytest.fixture(scope="module")
-def customers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, dict[str, Any]]]:
-    tmp = tmp_path_factory.mktemp("golden")
-    database = tmp / "warehouse.duckdb"
+def warehouse_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("golden") / "warehouse.duckdb"
+
+
+@pytest.fixture(scope="module")
+def customers(warehouse_path: Path) -> Iterator[dict[str, dict[str, Any]]]:
+    tmp = warehouse_path.parent
+    database = warehouse_path
     con = duckdb.connect(str(database))
     create_raw_tables(con)
     load(con)
@@ -129,9 +200,9 @@ def customers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, di
 
 
 def test_one_row_per_customer_key(customers: dict[str, dict[str, Any]]) -> None:
-    assert sorted(customers) == ["KA", "KB", "KC"]
+    assert sorted(customers) == ["KA", "KB", "KC", "KD", "KE"]
     assert {k: c["source_record_count"] for k, c in customers.items()} == {
-        "KA": 5, "KB": 2, "KC": 1,
+        "KA": 5, "KB": 2, "KC": 1, "KD": 2, "KE": 2,
     }  # fmt: skip
 
 
@@ -159,6 +230,19 @@ def test_greeting_name(customers: dict[str, dict[str, Any]]) -> None:
     assert ka["greeting_name_source"] in {"webshop:A1", "app:U1"}
 
 
+def test_greeting_name_from_names_typed_together_or_without_diacritics(
+    customers: dict[str, dict[str, Any]],
+) -> None:
+    # "AstridSigne" in the CRM is two names; the ESP sign-up says Signe
+    assert (customers["KD"]["greeting_name"], customers["KD"]["greeting_name_rule"]) == (
+        "Signe", "self_reported",
+    )  # fmt: skip
+    # the CRM's "Jorgen" is the web shop's "Jørgen": the spelling with the ø wins
+    assert (customers["KE"]["greeting_name"], customers["KE"]["greeting_name_rule"]) == (
+        "Jørgen", "self_reported",
+    )  # fmt: skip
+
+
 def test_consent_resolved_through_subjects_fail_closed(
     customers: dict[str, dict[str, Any]],
 ) -> None:
@@ -170,6 +254,8 @@ def test_consent_resolved_through_subjects_fail_closed(
         "KA": (True, False, True, False, False),
         "KB": (False, False, False, False, False),  # erased
         "KC": (False, False, False, False, False),  # no events at all
+        "KD": (False, False, False, False, False),
+        "KE": (False, False, False, False, False),
     }
 
 
@@ -188,3 +274,32 @@ def test_weak_identity_kept(customers: dict[str, dict[str, Any]]) -> None:
     assert kc["is_identity_weak"] and not customers["KA"]["is_identity_weak"]
     assert kc["greeting_name"] is None and kc["email"] is None
     assert str(kc["first_seen_at"])[:10] == "2024-04-01"
+
+
+def test_link_rules(customers: dict[str, dict[str, Any]], warehouse_path: Path) -> None:
+    con = duckdb.connect(str(warehouse_path), read_only=True)
+    try:
+        links = con.execute(
+            "select * from intermediate.int_identity_links "
+            "where link_rule in ('earlier_email', 'click_through') order by all"
+        ).fetchall()
+    finally:
+        con.close()
+    assert links == [
+        ("crm", "C3", "esp", "S3", "earlier_email"),  # C3's old address is S3's
+        ("web", "CK5", "esp", "S3", "click_through"),  # only the unambiguous, timely landing
+    ]
+
+
+def test_test_customers_carry_no_match_keys(
+    customers: dict[str, dict[str, Any]], warehouse_path: Path,
+) -> None:
+    con = duckdb.connect(str(warehouse_path), read_only=True)
+    try:
+        (record,) = con.execute(
+            "select email, phone_e164, birth_date, street, postal_code, city, given_names "
+            "from intermediate.int_identity_records where source_record_id = 'C4'"
+        ).fetchall()
+    finally:
+        con.close()
+    assert record == (None, None, None, None, None, None, "Test")

@@ -30,5 +30,11 @@ def test_bench_stage_reports_accuracy_and_stable_keys(tmp_path: Path) -> None:
     assert accuracy["records_scored"] == report["records_in"]
     assert accuracy["precision"] >= 0.97, accuracy
     assert report["rerun_keys_kept"] == 1.0
+    # recall over what the data connects is at least recall over linkable records, which is
+    # at least recall over all records; precision is over all records everywhere
+    linkable, evidenced = report["accuracy_linkable_records"], report["accuracy_evidenced_pairs"]
+    assert linkable["records_scored"] == report["linkable_records"] <= report["records_in"]
+    assert evidenced["evidenced_pairs"] <= linkable["true_pairs"] <= accuracy["true_pairs"]
+    assert evidenced["recall"] >= linkable["recall"] >= accuracy["recall"]
     for figure in ("resolve_seconds", "peak_rss_mb_after_resolve", "clusters_out"):
         assert figure in report

@@ -174,6 +174,44 @@ def test_persons_are_nordic_and_well_formed(landing: Path) -> None:
     assert any(ch in "".join(p["surname"] for p in persons) for ch in "åäöøæ")
 
 
+def test_phone_numbers_are_distinct_mobiles_that_libphonenumber_accepts(landing: Path) -> None:
+    """Every block of every country, with any digits behind it, is a valid mobile number."""
+    import numpy as np
+    import phonenumbers
+
+    from orchestration.sources.simulator.nordic import PHONE_PREFIXES
+    from orchestration.sources.simulator.phones import mobile_numbers
+
+    mobile = {phonenumbers.PhoneNumberType.MOBILE,
+              phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
+    # the lowest and highest persons' numbers under every block, and a spread in between
+    unique7 = np.unique(np.concatenate([np.arange(0, 10**7, 99_991), [9_999_999]]))
+    for country, (code, nsn_digits, blocks) in PHONE_PREFIXES.items():
+        for pick in range(len(blocks)):
+            nsn = mobile_numbers(blocks, nsn_digits, unique7, np.full(len(unique7), pick))
+            assert len(set(nsn)) == len(unique7), country  # one number per person
+            for number in nsn:
+                parsed = phonenumbers.parse(f"+{code}{number}")
+                assert phonenumbers.is_valid_number(parsed), (country, number)
+                assert phonenumbers.number_type(parsed) in mobile, (country, number)
+    # Norway's unallocated 42-44/49 and Denmark's 2x0 ranges are not used
+    assert not {"42", "43", "44", "49"} & set(PHONE_PREFIXES["NO"][2])
+    for p in _truth(landing, "persons"):
+        parsed = phonenumbers.parse(p["phone_e164"])
+        assert phonenumbers.is_valid_number(parsed), p["phone_e164"]
+    persons = _truth(landing, "persons")
+    assert len({p["phone_e164"] for p in persons}) == len(persons)
+
+
+def test_mobile_blocks_too_few_for_unique_numbers_are_refused() -> None:
+    import numpy as np
+
+    from orchestration.sources.simulator.phones import mobile_numbers
+
+    with pytest.raises(ValueError, match="cannot hold unique"):
+        mobile_numbers(("40", "41"), 8, np.array([1234567]), np.array([0]))
+
+
 def test_stages_are_contiguous_intervals(landing: Path) -> None:
     by_person: dict[str, list[dict]] = {}
     for row in _truth(landing, "stages"):

@@ -46,7 +46,9 @@
 {%- endmacro %}
 
 
-{#- A name folded for comparison: lower case without accents ("Åsa" -> "asa"). -#}
+{#- A name folded for comparison: lower case without accents ("Åsa" -> "asa"); the Nordic
+    letters that are not an accented letter fold as systems without them write them
+    ("Jørgen" -> "jorgen", "Lærke" -> "laerke"). -#}
 {% macro fold_name(expression) -%}
     {{ return(adapter.dispatch('fold_name')(expression)) }}
 {%- endmacro %}
@@ -56,7 +58,7 @@
 {%- endmacro %}
 
 {% macro duckdb__fold_name(expression) -%}
-    lower(strip_accents({{ expression }}))
+    strip_accents(replace(replace(lower({{ expression }}), 'ø', 'o'), 'æ', 'ae'))
 {%- endmacro %}
 
 

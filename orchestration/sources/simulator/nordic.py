@@ -9,12 +9,18 @@ COUNTRY_NAMES: dict[str, str] = {"SE": "Sverige", "NO": "Norge", "DK": "Danmark"
 CURRENCIES: dict[str, str] = {"SE": "SEK", "NO": "NOK", "DK": "DKK", "FI": "EUR"}
 SEK_PER_UNIT: dict[str, float] = {"SEK": 1.0, "NOK": 0.98, "DKK": 1.55, "EUR": 11.5}
 
-PHONE_PREFIXES: dict[str, tuple[str, tuple[str, ...]]] = {
-    # country code, mobile prefixes of the national significant number (7 digits follow)
-    "SE": ("46", ("70", "72", "73", "76", "79")),
-    "NO": ("47", ("4", "9")),
-    "DK": ("45", ("2", "3", "5")),
-    "FI": ("358", ("40", "41", "44", "45", "50")),
+# Mobile ranges: country code, digits of the national significant number (NSN), and number
+# blocks (leading NSN digits) that libphonenumber accepts as mobile for ANY remaining digits.
+# Norway: 4x and 9x are mobile, but 42-44 and 49 are not allocated (and 45 only in part); in
+# Denmark libphonenumber rejects 8-digit numbers whose third digit is 0 after 2, 3 or 5, and the
+# 37x block. The person's unique 7-digit number fills the NSN behind the block (see phones.py).
+PHONE_PREFIXES: dict[str, tuple[str, int, tuple[str, ...]]] = {
+    "SE": ("46", 9, ("70", "72", "73", "76", "79")),
+    "NO": ("47", 8, ("40", "41", "46", "47", "48", "90", "91", "92", "93", "94", "95", "96",
+                     "97", "98", "99")),
+    "DK": ("45", 8, tuple(f"{a}{b}{c}" for a in "235" for b in "0123456789"
+                          for c in "123456789" if (a, b) != ("3", "7"))),
+    "FI": ("358", 9, ("40", "41", "44", "45", "50")),
 }
 
 FEMALE: dict[str, tuple[str, ...]] = {

@@ -7,6 +7,24 @@ import numpy as np
 from orchestration.sources.simulator.util import to_object
 
 
+def mobile_numbers(blocks: tuple[str, ...], nsn_digits: int, unique7: np.ndarray,
+                   pick: np.ndarray) -> np.ndarray:
+    """National significant numbers, distinct for distinct ``unique7`` values (0..9 999 999).
+
+    A number is a block (leading digits of a mobile range) followed by the last digits of the
+    person's unique 7-digit number; the 7 - tail leading digits of that number choose among
+    the blocks (one of ``len(blocks) // 10**lead`` by ``pick``), so no two persons share one.
+    """
+    tail = nsn_digits - len(blocks[0])
+    lead = 10 ** (7 - tail)
+    if tail > 7 or any(len(b) != len(blocks[0]) for b in blocks) or len(blocks) < lead:
+        raise ValueError(f"mobile blocks of {len(blocks[0])} digits cannot hold unique "
+                         f"{nsn_digits}-digit numbers ({len(blocks)} blocks, {lead} needed)")
+    index = unique7 // 10**tail + lead * (pick % (len(blocks) // lead))
+    return to_object([f"{blocks[i]}{u % 10**tail:0{tail}d}"
+                      for i, u in zip(index.tolist(), unique7.tolist(), strict=True)])
+
+
 def _national(cc: str, nsn: str) -> str:
     return ("0" + nsn) if cc in ("46", "358") else nsn
 

@@ -9,6 +9,7 @@ import numpy as np
 from orchestration.sources.catalog import CONSENT_CHANNELS
 from orchestration.sources.simulator import nordic
 from orchestration.sources.simulator.config import HISTORY_DAYS, BehaviourConfig
+from orchestration.sources.simulator.phones import mobile_numbers
 from orchestration.sources.simulator.util import to_object
 
 NEVER = 1 << 30
@@ -138,10 +139,10 @@ def simulate_persons(
             number = low + (rng.random(m) * (high - low + 1)).astype(np.int64)
             postal[rows, a] = [_postal(code, int(x)) for x in number]
             city[rows, a] = [cities[w][0] for w in which]
-        cc, prefixes = nordic.PHONE_PREFIXES[code]
+        cc, nsn_digits, blocks = nordic.PHONE_PREFIXES[code]
         phone_cc[rows] = cc
-        pre = _pick(rng, prefixes, m)
-        phone_nsn[rows] = [f"{p}{u:07d}" for p, u in zip(pre, unique7[rows], strict=True)]
+        phone_nsn[rows] = mobile_numbers(blocks, nsn_digits, unique7[rows],
+                                         rng.integers(0, len(blocks), m))
         domains = _pick(rng, nordic.EMAIL_DOMAINS[code], m)
         new_domains = _pick(rng, nordic.CHANGED_EMAIL_DOMAINS, m)
         for j, i in enumerate(rows):

@@ -312,8 +312,13 @@ given_name_candidates as (
         select
             best_given_names.customer_key,
             name_positions.name_position,
+            {# names typed together ("AstridSigne") are two names #}
             {{ dbt.split_part(
-                'best_given_names.given_names', "' '", 'name_positions.name_position'
+                regex_replace_all(
+                    'best_given_names.given_names', '(\\p{Ll})(\\p{Lu})', '\\1 \\2'
+                ),
+                "' '",
+                'name_positions.name_position'
             ) }} as given_name
         from best_given_names
         cross join name_positions
