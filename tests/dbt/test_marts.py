@@ -1,13 +1,15 @@
 """Customer-360 star schema and journey marts on a hand-made scenario (tests/dbt/marts_builder.py).
 
-One module-scoped fixture runs three dbt commands on a temp DuckDB:
+One module-scoped fixture runs five dbt commands on a temp DuckDB:
 1. ``dbt build`` of the marts and everything upstream on batch 1 (all data tests and unit tests
    of these models run here: sessionisation, login stitching, each stage rule, RFM scoring);
    a copy of that warehouse is what the scenario tests read;
 2. identity resolution re-keys customers, batch 2 (late, duplicated and restating rows) is
-   loaded and the incremental facts run incrementally;
+   loaded, the staging tables are brought up to date and the facts run incrementally;
 3. their rows are saved and the same models are rebuilt with ``--full-refresh``:
-   incremental must equal full.
+   incremental must equal full;
+4. a next-day run of the value-segment models and the customer history (incremental, then
+   ``--full-refresh``) with a wider top segment: segment history, incremental equals full.
 """
 
 from __future__ import annotations
@@ -39,6 +41,27 @@ INCREMENTAL_FACTS = [
     "fct_nps_responses",
     "fct_consent_events",
 ]
+# the staging tables: incremental event tables, order versions
+STAGING_TABLES = [
+    "path:models/staging,config.materialized:incremental",
+    "path:models/staging,config.materialized:table",
+]
+# incremental models compared with their full rebuild: the facts, the staging tables that
+# batch 2 adds to (with a duplicate web event) and the customer history (next-day run)
+BATCH_2_MODELS = [("marts", fact) for fact in INCREMENTAL_FACTS] + [
+    ("staging", model)
+    for model in ("stg_web__events", "stg_esp__email_events", "stg_webshop__returns",
+                  "stg_survey__responses")
+]  # fmt: skip
+INCREMENTAL_MODELS = [*BATCH_2_MODELS, ("marts", "dim_customer_history")]
+SEGMENT_MODELS = [
+    "dim_customer",  # the golden records after the re-keying
+    "int_as_of_date",
+    "int_customer_orders_summarised",
+    "int_customer_rfm_scored",
+    "int_customer_value_segments_observed",
+    "dim_customer_history",
+]
 
 
 @pytest.fixture(scope="module")
@@ -53,14 +76,30 @@ def warehouses(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, P
     with duckdb.connect(str(database)) as con:
         rekey_identities(con)
         load_batch_2(con)
-    # the facts only: staging views see batch 2 as soon as it is loaded
-    selection = ["--select", *INCREMENTAL_FACTS]
+    # the staging tables and the facts
+    selection = ["--select", *STAGING_TABLES, *INCREMENTAL_FACTS]
     run_dbt(database, work, "run", *selection)
     with duckdb.connect(str(database)) as con:
         con.execute("create schema incremental_result")
-        for fact in INCREMENTAL_FACTS:
-            con.execute(f"create table incremental_result.{fact} as select * from marts.{fact}")
+        for schema, model in BATCH_2_MODELS:
+            con.execute(
+                f"create table incremental_result.{model} as select * from {schema}.{model}"
+            )
     run_dbt(database, work, "run", "--full-refresh", *selection)
+    # the next day's run, with a wider top segment: value segments change, and the customer
+    # history is brought up to date incrementally (re-keyed customers, segment changes); then
+    # rebuilt in full — the segment observations survive --full-refresh
+    next_day = {"as_of_date": "2025-07-01", "royal_and_loyal_share": 0.6}
+    run_dbt(database, work, "run", "--select", *SEGMENT_MODELS, variables=next_day)
+    with duckdb.connect(str(database)) as con:
+        con.execute(
+            "create table incremental_result.dim_customer_history as "
+            "select * from marts.dim_customer_history"
+        )
+    run_dbt(
+        database, work, "run", "--full-refresh", "--select",
+        "int_customer_value_segments_observed", "dim_customer_history", variables=next_day,
+    )  # fmt: skip
     yield {"scenario": scenario, "after_batch_2": database}
 
 
@@ -245,27 +284,60 @@ def test_customer_history_is_type_2(scenario: Path) -> None:
     rows = query(
         scenario,
         "select valid_from, valid_to is null, street, has_email_consent, has_postal_consent, "
-        "journey_stage from marts.dim_customer_history where customer_key = 'K-C1' "
-        "order by valid_from",
+        "journey_stage, value_segment from marts.dim_customer_history "
+        "where customer_key = 'K-C1' order by valid_from",
     )
     utc = UTC
     assert rows[:3] == [
-        (datetime(2024, 1, 1, tzinfo=utc), False, None, False, False, "aware"),
+        (datetime(2024, 1, 1, tzinfo=utc), False, None, False, False, "aware", None),
         # CRM record (address) and the e-mail opt-in at the same instant: one change
-        (datetime(2024, 1, 1, 9, tzinfo=utc), False, "Storgatan 1", True, False, "aware"),
-        (datetime(2024, 1, 2, 9, tzinfo=utc), False, "Storgatan 1", True, True, "aware"),
+        (datetime(2024, 1, 1, 9, tzinfo=utc), False, "Storgatan 1", True, False, "aware", None),
+        (datetime(2024, 1, 2, 9, tzinfo=utc), False, "Storgatan 1", True, True, "aware", None),
     ]
-    # then one row per later stage; the postal record's identical address is no change
+    # then one row per later stage; the postal record's identical address is no change; the
+    # value segment is first observed by the run (as-of date 2025-06-30)
     assert [row[5] for row in rows[3:]] == [
-        "engaged", "onboarding", "developing", "at_risk", "lapsed", "won_back",
+        "engaged", "onboarding", "developing", "at_risk", "lapsed", "won_back", "won_back",
     ]  # fmt: skip
-    assert rows[-1][1:] == (True, "Storgatan 1", True, True, "won_back")
+    assert {row[6] for row in rows[:-1]} == {None}
+    assert rows[-1] == (
+        datetime(2025, 6, 30, tzinfo=utc), True, "Storgatan 1", True, True, "won_back", "core",
+    )  # fmt: skip
     [(current, customers)] = query(
         scenario,
         "select count(*) filter (where is_current), count(distinct customer_key) "
         "from marts.dim_customer_history",
     )
     assert current == customers
+
+
+def test_customer_history_tracks_value_segment_changes(warehouses: dict[str, Path]) -> None:
+    """A later run observes K-C1 move into the top segment: a new type-2 row from that as-of
+    date; an unchanged segment (K-C3) adds no observation."""
+    database = warehouses["after_batch_2"]
+    observed = query(
+        database,
+        "select customer_key, observed_on, value_segment "
+        "from intermediate.int_customer_value_segments_observed "
+        "where customer_key in ('K-C1', 'K-C3') order by 1, 2",
+    )
+    assert observed == [
+        ("K-C1", date(2025, 6, 30), "core"),
+        ("K-C1", date(2025, 7, 1), "royal_and_loyal"),
+        ("K-C3", date(2025, 6, 30), "prospect"),
+    ]
+    rows = query(
+        database,
+        "select valid_from, valid_to, journey_stage, value_segment "
+        "from marts.dim_customer_history where customer_key = 'K-C1' "
+        "and valid_from >= timestamptz '2025-06-20 00:00:00+00' order by valid_from",
+    )
+    utc = UTC
+    assert rows == [
+        (datetime(2025, 6, 20, tzinfo=utc), datetime(2025, 6, 30, tzinfo=utc), "won_back", None),
+        (datetime(2025, 6, 30, tzinfo=utc), datetime(2025, 7, 1, tzinfo=utc), "won_back", "core"),
+        (datetime(2025, 7, 1, tzinfo=utc), None, "won_back", "royal_and_loyal"),
+    ]
 
 
 # --- customer_360 -------------------------------------------------------------------------
@@ -436,20 +508,22 @@ def test_journey_kpis(scenario: Path) -> None:
 # --- incremental ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("fact", INCREMENTAL_FACTS)
-def test_incremental_run_equals_full_rebuild(warehouses: dict[str, Path], fact: str) -> None:
+@pytest.mark.parametrize(("schema", "model"), INCREMENTAL_MODELS)
+def test_incremental_run_equals_full_rebuild(
+    warehouses: dict[str, Path], schema: str, model: str
+) -> None:
     database = warehouses["after_batch_2"]
     [(incremental, full, only_incremental, only_full)] = query(
         database,
         f"""
         select
-            (select count(*) from incremental_result.{fact}),
-            (select count(*) from marts.{fact}),
+            (select count(*) from incremental_result.{model}),
+            (select count(*) from {schema}.{model}),
             (select count(*) from (
-                select * from incremental_result.{fact} except all select * from marts.{fact}
+                select * from incremental_result.{model} except all select * from {schema}.{model}
             )),
             (select count(*) from (
-                select * from marts.{fact} except all select * from incremental_result.{fact}
+                select * from {schema}.{model} except all select * from incremental_result.{model}
             ))
         """,
     )

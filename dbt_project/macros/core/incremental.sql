@@ -14,3 +14,15 @@
         true
     {%- endif -%}
 {%- endmacro %}
+
+
+{#- Pre-hook of int_customer_value_segments_observed: a re-run for the same as-of date replaces
+    that date's observations (and any from later dates, when the as-of date is set back). -#}
+{% macro delete_value_segment_observations() -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }}
+        where observed_on >= (select as_of_date from {{ ref('int_as_of_date') }})
+    {%- else -%}
+        select 1
+    {%- endif -%}
+{%- endmacro %}

@@ -1,10 +1,27 @@
-{#- Slowly changing (type 2) history of each customer's address, consent per channel and journey
-    stage, rebuilt from the event history so it also covers the time before the pipeline ran:
-    one row per customer per period in which none of them changed (valid_from inclusive,
-    valid_to exclusive, null for the current row).
-    Address: the latest observed address of any of the customer's CRM, web-shop or postal
-    records (every version). Consent: the latest change per channel (fct_consent_events), fail
-    closed — no consent before an opt-in. Stage: fct_customer_stage_history (from UTC midnight). -#}
+{#- Slowly changing (type 2) history of each customer's address, consent per channel, journey
+    stage and value segment: one row per customer per period in which none of them changed
+    (valid_from inclusive, valid_to exclusive, null for the current row).
+    Address, consent and stage are rebuilt from the event history, so they also cover the time
+    before the pipeline ran. Address: the latest observed address of any of the customer's CRM,
+    web-shop or postal records (every version). Consent: the latest change per channel
+    (fct_consent_events), fail closed — no consent before an opt-in. Stage:
+    fct_customer_stage_history (from UTC midnight). Value segment: as observed by each run
+    (int_customer_value_segments_observed, from UTC midnight of the as-of date); null before the
+    first observation.
+    Incremental by customer: the change list of every customer is gathered (cheap scans) and
+    fingerprinted; only customers whose fingerprint differs from the one their rows were built
+    from — new data, late data, time-driven stage changes, segment changes, identity re-keys —
+    are rebuilt (delete+insert on customer_key); retired customer keys are deleted. -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='customer_key',
+        on_schema_change='fail',
+        post_hook=["{{ delete_retired_customer_history() }}"],
+    )
+}}
+
 with
 
 crm_customers as (
@@ -35,6 +52,23 @@ consent_events as (
 stage_history as (
 
     select * from {{ ref('fct_customer_stage_history') }}
+
+),
+
+customers as (
+
+    select cast(customer_key as {{ dbt.type_string() }}) as customer_key
+    from {{ ref('dim_customer') }}
+
+),
+
+value_segments as (
+
+    select value_segments.*
+    from {{ ref('int_customer_value_segments_observed') }} as value_segments
+    where value_segments.observed_on <= (
+            select as_of.as_of_date from {{ ref('int_as_of_date') }} as as_of
+        )
 
 ),
 
@@ -83,7 +117,7 @@ address_versions as (
 ),
 
 {# one timeline of changes per customer; each row sets one attribute group -#}
-changes as (
+all_changes as (
 
     select
         identity_map.customer_key,
@@ -95,7 +129,8 @@ changes as (
         address_versions.country,
         cast(null as {{ dbt.type_string() }}) as consent_channel,
         cast(null as boolean) as is_opt_in,
-        cast(null as {{ dbt.type_string() }}) as stage
+        cast(null as {{ dbt.type_string() }}) as stage,
+        cast(null as {{ dbt.type_string() }}) as value_segment
     from address_versions
     inner join identity_map
         on
@@ -116,7 +151,8 @@ changes as (
         null as country,
         channel as consent_channel,
         is_opt_in,
-        null as stage
+        null as stage,
+        null as value_segment
     from consent_events
     union all
     select
@@ -129,16 +165,80 @@ changes as (
         null as country,
         null as consent_channel,
         null as is_opt_in,
-        stage
+        stage,
+        null as value_segment
     from stage_history
+    union all
+    select
+        customer_key,
+        {{ utc_midnight('observed_on') }} as changed_at,
+        'value_segment' as change_kind,
+        null as street,
+        null as postal_code,
+        null as city,
+        null as country,
+        null as consent_channel,
+        null as is_opt_in,
+        null as stage,
+        value_segment
+    from value_segments
 
 ),
 
-{# number the changes of each attribute group; a group's value holds until its next change -#}
-grouped as (
+{# golden-record customers only (identity resolution may have retired a key) -#}
+changes as (
+
+    select all_changes.*
+    from all_changes
+    inner join customers
+        on all_changes.customer_key = customers.customer_key
+
+),
+
+{% set change_text = dbt.concat([
+    dbt.cast('changed_at', dbt.type_string()), "'|'", 'change_kind', "'|'",
+    "coalesce(street, '')", "'|'", "coalesce(postal_code, '')", "'|'",
+    "coalesce(city, '')", "'|'", "coalesce(country, '')", "'|'",
+    "coalesce(" ~ dbt.cast('is_opt_in', dbt.type_string()) ~ ", '')", "'|'",
+    "coalesce(stage, '')", "'|'", "coalesce(value_segment, '')",
+]) -%}
+fingerprints as (
+
+    select
+        customer_key,
+        {{ fingerprint_agg(change_text) }} as change_fingerprint
+    from changes
+    group by customer_key
+
+),
+
+{# customers to (re)build: all on a full build, else those whose changes differ -#}
+affected as (
+
+    select fingerprints.*
+    from fingerprints
+    {% if is_incremental() -%}
+    left join (
+        select
+            customer_key,
+            change_fingerprint
+        from {{ this }}
+        where is_current
+    ) as built
+        on fingerprints.customer_key = built.customer_key
+    where built.change_fingerprint is null
+        or built.change_fingerprint <> fingerprints.change_fingerprint
+    {%- endif %}
+
+),
+
+{# the changes of each affected customer in a fixed order; the address group's four columns
+    change together, so the address rows get their own sequence number to look up -#}
+sequenced as (
 
     select
         changes.*,
+        affected.change_fingerprint,
         row_number() over (
             partition by changes.customer_key
             order by
@@ -149,64 +249,68 @@ grouped as (
                 changes.city,
                 changes.country,
                 changes.is_opt_in,
-                changes.stage
-        ) as change_sequence,
-        {% for group in ['address', 'consent_email', 'consent_sms', 'consent_postal',
-                         'consent_phone', 'consent_push', 'stage'] %}
-        sum(case when changes.change_kind = '{{ group }}' then 1 else 0 end) over (
-            partition by changes.customer_key
-            order by
-                changes.changed_at,
-                changes.change_kind,
-                changes.street,
-                changes.postal_code,
-                changes.city,
-                changes.country,
-                changes.is_opt_in,
-                changes.stage
-            rows between unbounded preceding and current row
-        ) as {{ group }}_group{% if not loop.last %},{% endif %}
-        {% endfor %}
+                changes.stage,
+                changes.value_segment
+        ) as change_sequence
     from changes
+    inner join affected
+        on changes.customer_key = affected.customer_key
 
 ),
 
+{% set running = 'partition by customer_key order by change_sequence'
+    ~ ' rows between unbounded preceding and current row' -%}
+{# every attribute group holds the value of its latest change: one window for all -#}
 states as (
 
     select
         customer_key,
         changed_at,
         change_sequence,
-        max(case when change_kind = 'address' then street end)
-            over (partition by customer_key, address_group) as street,
-        max(case when change_kind = 'address' then postal_code end)
-            over (partition by customer_key, address_group) as postal_code,
-        max(case when change_kind = 'address' then city end)
-            over (partition by customer_key, address_group) as city,
-        max(case when change_kind = 'address' then country end)
-            over (partition by customer_key, address_group) as country,
+        change_fingerprint,
+        max(case when change_kind = 'address' then change_sequence end)
+            over ({{ running }}) as address_sequence,
         {% for channel in ['email', 'sms', 'postal', 'phone', 'push'] %}
         coalesce(
-            max(case when change_kind = 'consent_{{ channel }}' then is_opt_in end)
-                over (partition by customer_key, consent_{{ channel }}_group),
+            {{ last_non_null(
+                "case when change_kind = 'consent_" ~ channel ~ "' then is_opt_in end", running
+            ) }},
             false
         ) as has_{{ channel }}_consent,
         {% endfor %}
-        max(case when change_kind = 'stage' then stage end)
-            over (partition by customer_key, stage_group) as journey_stage
-    from grouped
+        {{ last_non_null('stage', running) }} as journey_stage,
+        {{ last_non_null('value_segment', running) }} as value_segment,
+        row_number() over (
+            partition by customer_key, changed_at order by change_sequence desc
+        ) as instant_rank
+    from sequenced
 
 ),
 
-{# the state after the last change at each instant -#}
+{# the state after the last change at each instant, with its address -#}
 instants as (
 
     select
-        states.*,
-        row_number() over (
-            partition by states.customer_key, states.changed_at order by states.change_sequence desc
-        ) as instant_rank
+        states.customer_key,
+        states.changed_at,
+        addresses.street,
+        addresses.postal_code,
+        addresses.city,
+        addresses.country,
+        states.has_email_consent,
+        states.has_sms_consent,
+        states.has_postal_consent,
+        states.has_phone_consent,
+        states.has_push_consent,
+        states.journey_stage,
+        states.value_segment,
+        states.change_fingerprint
     from states
+    left join sequenced as addresses
+        on
+            states.customer_key = addresses.customer_key
+            and states.address_sequence = addresses.change_sequence
+    where states.instant_rank = 1
 
 ),
 
@@ -219,7 +323,6 @@ compared as (
         ) as previous_state_hash,
         {{ history_state_hash() }} as state_hash
     from instants
-    where instants.instant_rank = 1
 
 ),
 
@@ -255,7 +358,9 @@ final as (
         has_postal_consent,
         has_phone_consent,
         has_push_consent,
-        journey_stage
+        journey_stage,
+        value_segment,
+        change_fingerprint
     from periods
 
 )

@@ -1,8 +1,19 @@
+{#- Incremental (macros/staging/incremental.sql): a run stages only newly loaded raw rows. -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ restage_if_raw_reloaded(source('webshop', 'order_lines')) }}",
+    )
+}}
+
 with
 
 source as (
 
     select * from {{ source('webshop', 'order_lines') }}
+    where {{ loaded_since_staged() }}
 
 ),
 
@@ -47,7 +58,7 @@ final as (
         _row_number,
         _loaded_at
     from deduplicated
-    where copy_number = 1
+    where copy_number = 1 and {{ not_loaded_before('deduplicated', 'order_line_id') }}
 
 )
 

@@ -1,3 +1,6 @@
+{#- A table, not a view: the order versions feed four facts (one evaluation per run). -#}
+{{ config(materialized='table') }}
+
 with
 
 source as (
