@@ -24,14 +24,13 @@ suppression reasons, bytes written.
 
 from __future__ import annotations
 
-import json
 import resource
 import shutil
 import time
 from pathlib import Path
 from typing import Any
 
-from orchestration.benchmarks.customer360 import _dbt, _has_table
+from orchestration.benchmarks.warehouse import find_warehouse, model_seconds, run_dbt
 
 SELECTION = ["path:models/activation"]
 REQUIRED = (("marts", "customer_360"), ("marts", "dim_customer"), ("marts", "fct_touchpoints"),
@@ -41,7 +40,7 @@ RUN_ID = "bench-activation"
 
 def run(customers: int, workdir: Path, report: dict[str, Any]) -> None:
     """Time all audiences and exports on the bench warehouse; record the figures."""
-    database = _find_marts_warehouse(workdir)
+    database = find_warehouse(workdir, REQUIRED)
     if database is None:
         report["skipped"] = (
             "no warehouse with the customer-360 marts under the work folder "
@@ -53,7 +52,7 @@ def run(customers: int, workdir: Path, report: dict[str, Any]) -> None:
     outbox = workdir / "activation_outbox"
     shutil.rmtree(outbox, ignore_errors=True)
     # dbt parses the project once (a deployed pipeline keeps its manifest); not in the timings
-    report["dbt_parse_not_timed"] = _dbt(database, dbt_work, "parse")
+    report["dbt_parse_not_timed"] = run_dbt(database, dbt_work, "parse")
     runs = {}
     for name in ("first_sync", "rerun_unchanged"):
         runs[name] = _daily_run(database, dbt_work, outbox)
@@ -64,13 +63,6 @@ def run(customers: int, workdir: Path, report: dict[str, Any]) -> None:
     report["figures"] = _figures(database)
 
 
-def _find_marts_warehouse(workdir: Path) -> Path | None:
-    for path in sorted(workdir.rglob("*.duckdb")):
-        if all(_has_table(path, schema, table) for schema, table in REQUIRED):
-            return path
-    return None
-
-
 def _children_cpu_seconds() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
@@ -79,10 +71,10 @@ def _children_cpu_seconds() -> float:
 def _daily_run(database: Path, dbt_work: Path, outbox: Path) -> dict[str, Any]:
     started = time.perf_counter()
     cpu_started = _children_cpu_seconds()
-    dbt = _dbt(database, dbt_work, "run", "--select", *SELECTION)
+    dbt = run_dbt(database, dbt_work, "run", "--select", *SELECTION)
     # CPU seconds of the dbt process (all threads): steadier than wall time on a shared machine
     dbt["cpu_seconds"] = round(_children_cpu_seconds() - cpu_started, 1)
-    dbt.update(_model_seconds(dbt_work / "target" / "run_results.json"))
+    dbt.update(model_seconds(dbt_work, slowest=5))
     exports = _publish_all(database, outbox)
     return {
         "seconds": round(time.perf_counter() - started, 1),
@@ -90,18 +82,6 @@ def _daily_run(database: Path, dbt_work: Path, outbox: Path) -> dict[str, Any]:
         "dbt": dbt,
         "exports": {k: v for k, v in exports.items() if k != "rows_per_export"},
         "rows_per_export": exports["rows_per_export"],
-    }
-
-
-def _model_seconds(run_results: Path) -> dict[str, Any]:
-    """Execution seconds of the models (sum and the slowest) from dbt's run_results.json."""
-    results = json.loads(run_results.read_text())["results"]
-    timings = {r["unique_id"].split(".")[-1]: r["execution_time"] for r in results}
-    slowest = sorted(timings.items(), key=lambda item: -item[1])[:5]
-    return {
-        "models": len(timings),
-        "model_seconds_sum": round(sum(timings.values()), 1),
-        "slowest_models_seconds": {name: round(seconds, 2) for name, seconds in slowest},
     }
 
 

@@ -170,22 +170,15 @@ def _pipeline(workdir: Path) -> dict[str, Any] | None:
 
     from orchestration.attribution.evaluation import find_truth_inputs, score_warehouse
     from orchestration.attribution.warehouse import attribute_warehouse
-    from orchestration.benchmarks.customer360 import _dbt, _has_table, _model_seconds
+    from orchestration.benchmarks.warehouse import find_warehouse, model_seconds, run_dbt
 
-    database = next(
-        (
-            path
-            for path in sorted(workdir.rglob("*.duckdb"))
-            if all(_has_table(path, "marts", table) for table in ("fct_touchpoints", "fct_orders"))
-        ),
-        None,
-    )
+    database = find_warehouse(workdir, [("marts", "fct_touchpoints"), ("marts", "fct_orders")])
     if database is None:
         return None
     work = workdir / "dbt_attribution"
     figures: dict[str, Any] = {"warehouse": database.name}
-    figures["paths_dbt"] = _dbt(database, work, "run", "--select", "int_conversion_paths")
-    figures["paths_dbt"]["models"] = _model_seconds(work)
+    figures["paths_dbt"] = run_dbt(database, work, "run", "--select", "int_conversion_paths")
+    figures["paths_dbt"]["models"] = model_seconds(work)
     with duckdb.connect(str(database)) as con:
         asset, seconds, cpu = _timed(attribute_warehouse, con)
     figures["asset_seconds"] = round(seconds, 3)
@@ -194,11 +187,11 @@ def _pipeline(workdir: Path) -> dict[str, Any] | None:
         key: value for key, value in asset.items() if not isinstance(value, dict | list)
     }
     figures["asset"]["markov_removal_effect"] = asset.get("markov_removal_effect")
-    figures["marts_dbt"] = _dbt(
+    figures["marts_dbt"] = run_dbt(
         database, work, "run", "--select", "path:models/marts/attribution",
         "int_attribution_rule_credits",
     )  # fmt: skip
-    figures["marts_dbt"]["models"] = _model_seconds(work)
+    figures["marts_dbt"]["models"] = model_seconds(work)
     figures["total_seconds"] = round(
         figures["paths_dbt"]["seconds"] + seconds + figures["marts_dbt"]["seconds"], 3
     )

@@ -22,16 +22,11 @@ run_results), row counts, increment / full ratio.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
-from orchestration.settings import DBT_PROJECT_DIR
+from orchestration.benchmarks.warehouse import find_warehouse, has_table, model_seconds, run_dbt
 
 # the timed builds: the staging tables (incremental event tables, the order versions) and the
 # core and journey models
@@ -40,7 +35,6 @@ STAGING_TABLES = ["path:models/staging,config.materialized:incremental",
 CORE_SELECTION = [*STAGING_TABLES, "path:models/intermediate/core",
                   "path:models/intermediate/journey", "path:models/marts/core",
                   "path:models/marts/journey"]  # fmt: skip
-SLOWEST_MODELS = 12  # per-model seconds recorded for the slowest models of each timed run
 STAGING_SELECTION = ["path:seeds", "path:models/staging", "path:models/intermediate/identity"]
 UPSTREAM_SELECTION = [*STAGING_SELECTION, "path:models/marts/identity"]
 # each landing day's batch counts as loaded at 02:00 UTC the next day (a daily pipeline)
@@ -56,16 +50,16 @@ def run(customers: int, workdir: Path, report: dict[str, Any]) -> None:
     """Build the customer-360/journey marts on the bench warehouse; record the figures."""
     import duckdb
 
-    database = _find_warehouse(workdir)
+    database = find_warehouse(workdir, [("raw", "web__events")])
     if database is None:
         report["skipped"] = "no warehouse with raw tables under the work folder (run extract)"
         return
     report["warehouse"] = database.name
     dbt_work = workdir / "dbt_customer360"
-    if not _has_table(database, "marts", "customer_identity_map"):
-        report["upstream_dbt"] = _dbt(database, dbt_work, "run", "--select", *STAGING_SELECTION)
+    if not has_table(database, "marts", "customer_identity_map"):
+        report["upstream_dbt"] = run_dbt(database, dbt_work, "run", "--select", *STAGING_SELECTION)
         report["identity_seconds"] = _resolve_identities(database)
-    report["seed"] = _dbt(database, dbt_work, "seed")
+    report["seed"] = run_dbt(database, dbt_work, "seed")
     with duckdb.connect(str(database)) as con:
         _ensure_clv_table(con, report)
         _restore_held_back(con)  # left over by an interrupted earlier run
@@ -73,95 +67,21 @@ def run(customers: int, workdir: Path, report: dict[str, Any]) -> None:
     report["held_back_day"], report["held_back_rows"] = held_day, held_rows
     # staging and dim_customer (tables upstream of the marts) as the pipeline has them, without
     # the held-back day (incremental staging tables are rebuilt from raw)
-    report["upstream_dbt_before_full"] = _dbt(
+    report["upstream_dbt_before_full"] = run_dbt(
         database, dbt_work, "run", "--full-refresh", "--select", *UPSTREAM_SELECTION
     )
     core = ["--select", *CORE_SELECTION]
-    report["full"] = _dbt(database, dbt_work, "run", "--full-refresh", *core)
-    report["full"]["slowest_models"] = _model_seconds(dbt_work)
+    report["full"] = run_dbt(database, dbt_work, "run", "--full-refresh", *core)
+    report["full"]["slowest_models"] = model_seconds(dbt_work)
     with duckdb.connect(str(database)) as con:
         _restore_held_back(con)
-    report["increment"] = _dbt(database, dbt_work, "run", *core)
-    report["increment"]["slowest_models"] = _model_seconds(dbt_work)
+    report["increment"] = run_dbt(database, dbt_work, "run", *core)
+    report["increment"]["slowest_models"] = model_seconds(dbt_work)
     full, increment = report["full"]["seconds"], report["increment"]["seconds"]
     report["increment_over_full"] = round(increment / full, 3) if full else None
     with duckdb.connect(str(database), read_only=True) as con:
         report["rows"] = _row_counts(con)
         report["stage_accuracy"] = _stage_accuracy(con, workdir)
-
-
-def _find_warehouse(workdir: Path) -> Path | None:
-    for path in sorted(workdir.rglob("*.duckdb")):
-        if _has_table(path, "raw", "web__events"):
-            return path
-    return None
-
-
-def _has_table(database: Path, schema: str, table: str) -> bool:
-    import duckdb
-
-    try:
-        with duckdb.connect(str(database), read_only=True) as con:
-            found = con.execute(
-                "select count(*) from information_schema.tables "
-                "where table_schema = ? and table_name = ?",
-                [schema, table],
-            ).fetchall()
-    except duckdb.Error:
-        return False
-    return found[0][0] > 0
-
-
-def _dbt(database: Path, work: Path, *args: str) -> dict[str, Any]:
-    """One dbt command as a child process: seconds and peak RSS (MiB) of its process tree."""
-    import psutil
-
-    env = {**os.environ, "KUNDRESA_DUCKDB": str(database), "DBT_SEND_ANONYMOUS_USAGE_STATS": "0"}
-    dbt = Path(sys.executable).with_name("dbt")
-    command = [
-        str(dbt), *args, "--project-dir", str(DBT_PROJECT_DIR),
-        "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(work / "target"),
-        "--log-path", str(work / "logs"),
-    ]  # fmt: skip
-    started = time.perf_counter()
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    peak = [0.0]
-    done = threading.Event()
-
-    def sample() -> None:
-        try:
-            parent = psutil.Process(process.pid)
-            while not done.wait(0.2):
-                tree = [parent, *parent.children(recursive=True)]
-                peak[0] = max(peak[0], sum(p.memory_info().rss for p in tree) / 2**20)
-        except psutil.Error:
-            return
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    output, _ = process.communicate()
-    done.set()
-    sampler.join()
-    seconds = time.perf_counter() - started
-    text = output.decode(errors="replace")
-    if process.returncode != 0:
-        errors = [line for line in text.splitlines() if "ERROR" in line or "Error" in line]
-        raise RuntimeError(f"dbt {args[0]} failed:\n" + "\n".join(errors[-20:]))
-    return {"seconds": round(seconds, 1), "peak_rss_mb": round(peak[0], 1)}
-
-
-def _model_seconds(work: Path) -> dict[str, Any]:
-    """Seconds of the slowest models of the last dbt run (its run_results.json), and the sum
-    over all models (dbt's start-up and parse excluded)."""
-    results = json.loads((work / "target" / "run_results.json").read_text())["results"]
-    timed = sorted(
-        ((r["unique_id"].split(".")[-1], r["execution_time"]) for r in results),
-        key=lambda item: -item[1],
-    )
-    return {
-        "models_seconds": round(sum(seconds for _, seconds in timed), 1),
-        **{name: round(seconds, 2) for name, seconds in timed[:SLOWEST_MODELS]},
-    }
 
 
 def _resolve_identities(database: Path) -> float:

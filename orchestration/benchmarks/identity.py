@@ -31,37 +31,23 @@ records belong to (evaluation.golden_record_accuracy).
 
 from __future__ import annotations
 
-import os
 import resource
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from orchestration.benchmarks.warehouse import run_dbt, table_names
+
 STAGING_SELECTION = ("path:seeds", "path:models/staging", "path:models/intermediate/identity")
 GOLDEN_RECORD_SELECTION = ("dim_customer",)
-
-
-def _tables(path: Path) -> set[tuple[str, str]]:
-    import duckdb
-
-    try:
-        with duckdb.connect(str(path), read_only=True) as con:
-            rows = con.execute(
-                "select table_schema, table_name from information_schema.tables"
-            ).fetchall()
-    except duckdb.Error:
-        return set()
-    return {(schema, table) for schema, table in rows}
 
 
 def _find_warehouse(workdir: Path) -> Path | None:
     """The bench warehouse: a DuckDB file with raw tables or identity records."""
     for path in sorted(workdir.rglob("*.duckdb")):
-        tables = _tables(path)
+        tables = table_names(path)
         if ("intermediate", "int_identity_records") in tables or any(
             schema == "raw" for schema, _ in tables
         ):
@@ -69,28 +55,14 @@ def _find_warehouse(workdir: Path) -> Path | None:
     return None
 
 
-def _dbt_run(database: Path, workdir: Path, selection: tuple[str, ...], what: str) -> float:
+def _dbt_run(database: Path, workdir: Path, selection: tuple[str, ...]) -> float:
     """dbt run of `selection` on the bench warehouse; returns seconds."""
-    from orchestration.settings import DBT_PROJECT_DIR
-
-    work = workdir / "dbt_identity"
-    env = {**os.environ, "KUNDRESA_DUCKDB": str(database), "DBT_SEND_ANONYMOUS_USAGE_STATS": "0"}
-    command = [
-        str(Path(sys.executable).with_name("dbt")), "run", "--select", *selection,
-        "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-        "--target-path", str(work / "target"), "--log-path", str(work / "logs"),
-    ]
-    started = time.perf_counter()
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        tail = "\n".join(done.stdout.splitlines()[-15:])
-        raise RuntimeError(f"dbt {what} build failed (exit {done.returncode}):\n{tail}")
-    return round(time.perf_counter() - started, 2)
+    return run_dbt(database, workdir / "dbt_identity", "run", "--select", *selection)["seconds"]
 
 
 def _build_staging(database: Path, workdir: Path) -> float:
     """dbt run of the staging layer and the identity inputs; returns seconds."""
-    return _dbt_run(database, workdir, STAGING_SELECTION, "staging")
+    return _dbt_run(database, workdir, STAGING_SELECTION)
 
 
 def _golden_record_accuracy(database: Path, workdir: Path, records: Any,
@@ -104,9 +76,7 @@ def _golden_record_accuracy(database: Path, workdir: Path, records: Any,
     persons_files = sorted(workdir.rglob("_truth/persons.parquet"))
     if not persons_files:
         return
-    report["golden_record_dbt_seconds"] = _dbt_run(
-        database, workdir, GOLDEN_RECORD_SELECTION, "golden record"
-    )
+    report["golden_record_dbt_seconds"] = _dbt_run(database, workdir, GOLDEN_RECORD_SELECTION)
     with duckdb.connect(str(database), read_only=True) as con:
         customers = con.execute(
             "select customer_key, greeting_name, street, postal_code, is_erased, is_test_record "
@@ -125,7 +95,7 @@ def _warehouse_inputs(database: Path, workdir: Path, report: dict[str, Any]) -> 
 
     from orchestration.assets.identity import read_inputs
 
-    if ("intermediate", "int_identity_records") not in _tables(database):
+    if ("intermediate", "int_identity_records") not in table_names(database):
         report["staging_dbt_seconds"] = _build_staging(database, workdir)
     with duckdb.connect(str(database)) as con:
         inputs = read_inputs(con)

@@ -8,6 +8,7 @@ import duckdb
 
 from orchestration.benchmarks import activation
 from orchestration.benchmarks.command import STAGES
+from orchestration.benchmarks.warehouse import model_seconds
 
 
 def test_activation_is_a_bench_stage() -> None:
@@ -27,13 +28,14 @@ def test_skips_with_a_reason_without_a_marts_warehouse(tmp_path: Path) -> None:
 
 
 def test_model_seconds_come_from_dbt_run_results(tmp_path: Path) -> None:
-    results = tmp_path / "run_results.json"
+    results = tmp_path / "target" / "run_results.json"
+    results.parent.mkdir()
     results.write_text(
         '{"results": ['
         '{"unique_id": "model.kundresa.contact_plan", "execution_time": 1.25},'
         '{"unique_id": "model.kundresa.act_rules", "execution_time": 0.5}]}'
     )
-    figures = activation._model_seconds(results)
+    figures = model_seconds(tmp_path, slowest=5)
     assert figures["models"] == 2
-    assert figures["model_seconds_sum"] == 1.8  # rounded to 0.1 s
+    assert figures["models_seconds"] == 1.8  # rounded to 0.1 s
     assert list(figures["slowest_models_seconds"]) == ["contact_plan", "act_rules"]
