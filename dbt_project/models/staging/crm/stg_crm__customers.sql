@@ -1,3 +1,7 @@
+{#- A table, not a view: phones are parsed once per run, not by every reader (identity,
+    the golden record, its history and the quality suites). -#}
+{{ config(materialized='table') }}
+
 with
 
 source as (
