@@ -5,11 +5,13 @@ One module-scoped fixture runs five dbt commands on a temp DuckDB:
    of these models run here: sessionisation, login stitching, each stage rule, RFM scoring);
    a copy of that warehouse is what the scenario tests read;
 2. identity resolution re-keys customers, batch 2 (late, duplicated and restating rows) is
-   loaded, the staging tables are brought up to date and the facts run incrementally;
+   loaded, the staging tables are brought up to date and the facts, journey and customer-360
+   models run incrementally (the daily run);
 3. their rows are saved and the same models are rebuilt with ``--full-refresh``:
    incremental must equal full;
-4. a next-day run of the value-segment models and the customer history (incremental, then
-   ``--full-refresh``) with a wider top segment: segment history, incremental equals full.
+4. a next-day run (as-of date one day later: time-driven stage changes, rolling windows) with a
+   wider top segment of the value-segment, journey and customer-360 models and the customer
+   history (incremental, then ``--full-refresh``): segment history, incremental equals full.
 """
 
 from __future__ import annotations
@@ -53,14 +55,29 @@ BATCH_2_MODELS = [("marts", fact) for fact in INCREMENTAL_FACTS] + [
     for model in ("stg_web__events", "stg_esp__email_events", "stg_webshop__returns",
                   "stg_survey__responses")
 ]  # fmt: skip
-INCREMENTAL_MODELS = [*BATCH_2_MODELS, ("marts", "dim_customer_history")]
+# the models a daily run brings up to date after the facts (journey, customer 360); compared
+# with their full rebuild after batch 2 and after the next day's run
+DAILY_MODELS = [
+    ("intermediate", "int_as_of_date"),
+    ("intermediate", "int_customer_order_days"),
+    ("intermediate", "int_customer_funnel_milestones"),
+    ("intermediate", "int_customer_stage_points"),
+    ("marts", "fct_customer_stage_history"),
+    ("marts", "fct_stage_transitions"),
+    ("marts", "journey_kpis"),
+    ("intermediate", "int_customer_orders_summarised"),
+    ("intermediate", "int_customer_rfm_scored"),
+    ("intermediate", "int_customer_engagement_summarised"),
+    ("marts", "customer_360"),
+]
+DAILY_SELECTION = ["dim_customer", *(model for _, model in DAILY_MODELS)]
+INCREMENTAL_MODELS = [*BATCH_2_MODELS, *DAILY_MODELS]
+NEXT_DAY_MODELS = [*DAILY_MODELS, ("marts", "dim_customer_history")]
 SEGMENT_MODELS = [
     "dim_customer",  # the golden records after the re-keying
-    "int_as_of_date",
-    "int_customer_orders_summarised",
-    "int_customer_rfm_scored",
     "int_customer_value_segments_observed",
     "dim_customer_history",
+    *(model for _, model in DAILY_MODELS),
 ]
 
 
@@ -76,31 +93,31 @@ def warehouses(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, P
     with duckdb.connect(str(database)) as con:
         rekey_identities(con)
         load_batch_2(con)
-    # the staging tables and the facts
-    selection = ["--select", *STAGING_TABLES, *INCREMENTAL_FACTS]
+    # the daily run: staging tables, facts, journey and customer 360
+    selection = ["--select", *STAGING_TABLES, *INCREMENTAL_FACTS, *DAILY_SELECTION]
     run_dbt(database, work, "run", *selection)
-    with duckdb.connect(str(database)) as con:
-        con.execute("create schema incremental_result")
-        for schema, model in BATCH_2_MODELS:
-            con.execute(
-                f"create table incremental_result.{model} as select * from {schema}.{model}"
-            )
+    _save_models(database, "incremental_result", INCREMENTAL_MODELS)
     run_dbt(database, work, "run", "--full-refresh", *selection)
-    # the next day's run, with a wider top segment: value segments change, and the customer
-    # history is brought up to date incrementally (re-keyed customers, segment changes); then
-    # rebuilt in full — the segment observations survive --full-refresh
+    _save_models(database, "full_result", INCREMENTAL_MODELS)  # step 4 re-runs some of them
+    # the next day's run, with a wider top segment: value segments change, stages move with
+    # time, and the customer history is brought up to date incrementally (re-keyed customers,
+    # segment changes); then rebuilt in full — the segment observations survive --full-refresh
     next_day = {"as_of_date": "2025-07-01", "royal_and_loyal_share": 0.6}
     run_dbt(database, work, "run", "--select", *SEGMENT_MODELS, variables=next_day)
-    with duckdb.connect(str(database)) as con:
-        con.execute(
-            "create table incremental_result.dim_customer_history as "
-            "select * from marts.dim_customer_history"
-        )
+    _save_models(database, "next_day_result", NEXT_DAY_MODELS)
     run_dbt(
         database, work, "run", "--full-refresh", "--select",
-        "int_customer_value_segments_observed", "dim_customer_history", variables=next_day,
+        *(model for _, model in NEXT_DAY_MODELS), variables=next_day,
     )  # fmt: skip
     yield {"scenario": scenario, "after_batch_2": database}
+
+
+def _save_models(database: Path, result_schema: str, models: list[tuple[str, str]]) -> None:
+    """Copy the models' rows into `result_schema` (to compare with a full rebuild)."""
+    with duckdb.connect(str(database)) as con:
+        con.execute(f"create schema {result_schema}")
+        for schema, model in models:
+            con.execute(f"create table {result_schema}.{model} as select * from {schema}.{model}")
 
 
 @pytest.fixture(scope="module")
@@ -508,22 +525,28 @@ def test_journey_kpis(scenario: Path) -> None:
 # --- incremental ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("schema", "model"), INCREMENTAL_MODELS)
+@pytest.mark.parametrize(
+    ("result_schema", "full_schema", "model"),
+    [("incremental_result", "full_result", model) for _, model in INCREMENTAL_MODELS]
+    + [("next_day_result", *model) for model in NEXT_DAY_MODELS],
+)
 def test_incremental_run_equals_full_rebuild(
-    warehouses: dict[str, Path], schema: str, model: str
+    warehouses: dict[str, Path], result_schema: str, full_schema: str, model: str
 ) -> None:
     database = warehouses["after_batch_2"]
+    incremental_rows = f"{result_schema}.{model}"
+    schema = full_schema
     [(incremental, full, only_incremental, only_full)] = query(
         database,
         f"""
         select
-            (select count(*) from incremental_result.{model}),
+            (select count(*) from {incremental_rows}),
             (select count(*) from {schema}.{model}),
             (select count(*) from (
-                select * from incremental_result.{model} except all select * from {schema}.{model}
+                select * from {incremental_rows} except all select * from {schema}.{model}
             )),
             (select count(*) from (
-                select * from {schema}.{model} except all select * from incremental_result.{model}
+                select * from {schema}.{model} except all select * from {incremental_rows}
             ))
         """,
     )
