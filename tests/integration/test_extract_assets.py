@@ -7,10 +7,10 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
-from dagster_duckdb import DuckDBResource
 
 from orchestration.assets.extract import build_extract_assets, extract_asset_key
 from orchestration.checks.extract import ROW_COUNT_IDENTITY
+from orchestration.resources import WarehouseResource
 from orchestration.sensors import landing_files_sensor
 from orchestration.sources.catalog import ENTITIES, get_entity
 
@@ -36,7 +36,7 @@ def _assets(*entities) -> list[dg.AssetsDefinition]:
 def _materialize(warehouse_env, *entities, run_config=None) -> dg.ExecuteInProcessResult:
     return dg.materialize(
         _assets(*entities),
-        resources={"duckdb": DuckDBResource(database=str(warehouse_env["KUNDRESA_DUCKDB"]))},
+        resources={"duckdb": WarehouseResource(database=str(warehouse_env["KUNDRESA_DUCKDB"]))},
         run_config=run_config,
         raise_on_error=False,
     )

@@ -8,10 +8,10 @@ from typing import Any
 
 import dagster as dg
 import duckdb
-from dagster_duckdb import DuckDBResource
 
 from expectations import dim_customer
 from orchestration.checks.quality import build_quality_checks, check_name
+from orchestration.resources import WarehouseResource
 from tests.unit.test_quality_suites import CLEAN_CUSTOMERS, make_dim_customer
 
 DIM = dg.AssetKey(["marts", "dim_customer"])
@@ -20,12 +20,12 @@ PLAN = dg.AssetKey(["activation", "contact_plan"])
 
 def _assets(rows: list[tuple[Any, ...]]) -> list[Any]:
     @dg.asset(key=DIM, group_name="identity")
-    def golden_record(duckdb: DuckDBResource) -> None:
+    def golden_record(duckdb: WarehouseResource) -> None:
         with duckdb.get_connection() as connection:
             make_dim_customer(connection, rows)
 
     @dg.asset(key=PLAN, deps=[DIM], group_name="activation")
-    def contact_plan(duckdb: DuckDBResource) -> None:
+    def contact_plan(duckdb: WarehouseResource) -> None:
         with duckdb.get_connection() as connection:
             connection.execute("create schema if not exists activation")
             connection.execute(
@@ -40,7 +40,7 @@ def _assets(rows: list[tuple[Any, ...]]) -> list[Any]:
 def _materialize(rows: list[tuple[Any, ...]], database: Path) -> dg.ExecuteInProcessResult:
     return dg.materialize(
         _assets(rows),
-        resources={"duckdb": DuckDBResource(database=str(database))},
+        resources={"duckdb": WarehouseResource(database=str(database))},
         raise_on_error=False,
     )
 

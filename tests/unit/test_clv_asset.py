@@ -9,11 +9,11 @@ import dagster as dg
 import duckdb
 import pandas as pd
 import pytest
-from dagster_duckdb import DuckDBResource
 
 from orchestration.assets.clv import CLV_KEY, customer_clv
 from orchestration.clv import simulate
 from orchestration.clv.orders import OUTPUT_COLUMNS
+from orchestration.resources import WarehouseResource
 
 FCT_ORDERS_DDL = """
 create schema if not exists marts;
@@ -74,7 +74,7 @@ def _warehouse(path: Path, orders: pd.DataFrame) -> None:
 def _materialize(path: Path, config: dict[str, Any] | None = None) -> dg.ExecuteInProcessResult:
     return dg.materialize(
         [customer_clv],
-        resources={"duckdb": DuckDBResource(database=str(path))},
+        resources={"duckdb": WarehouseResource(database=str(path))},
         run_config={"ops": {"marts__customer_clv": {"config": config or {}}}},
     )
 

@@ -8,9 +8,9 @@ import dagster as dg
 import duckdb
 import pandas as pd
 import pytest
-from dagster_duckdb import DuckDBResource
 
 from orchestration.assets.identity import HISTORY_KEY, MAP_KEY, identity_resolution
+from orchestration.resources import WarehouseResource
 from tests.unit.identity_helpers import rec, records
 
 DAY_1 = [
@@ -41,7 +41,7 @@ def _load(path: Path, rows: list[dict], links: pd.DataFrame | None = LINKS) -> N
 
 def _materialize(path: Path) -> dg.ExecuteInProcessResult:
     return dg.materialize(
-        [identity_resolution], resources={"duckdb": DuckDBResource(database=str(path))}
+        [identity_resolution], resources={"duckdb": WarehouseResource(database=str(path))}
     )
 
 
