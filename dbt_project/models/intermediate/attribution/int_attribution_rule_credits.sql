@@ -5,6 +5,9 @@
     marts.fct_attribution_credits; tests check both agree. Touches in time order, ties by
     touchpoint_id (int_conversion_paths.touch_number). -#}
 {%- set direct_channels = var('attribution_direct_channels') -%}
+{%- set non_direct_condition = (
+    "channel not in ('" ~ direct_channels | join("', '") ~ "')" if direct_channels else 'true'
+) -%}
 {%- set first_share = var('attribution_position_first') | float -%}
 {%- set last_share = var('attribution_position_last') | float -%}
 {%- set half_life = var('attribution_half_life_days') | float -%}
@@ -47,14 +50,7 @@ path_facts as (
         conversion_id,
         max(
             case
-                when
-                    {%- if direct_channels %}
-                    channel not in (
-                        {%- for channel in direct_channels %}'{{ channel }}'{{ ", " if not loop.last }}{% endfor -%}
-                    )
-                    {%- else %} true
-                    {%- endif %}
-                    then touch_number
+                when {{ non_direct_condition }} then touch_number
             end
         ) as last_non_direct_number,
         min(age_days) as youngest_age_days

@@ -22,6 +22,9 @@
         ~ var('attribution_lookback_days')) }}
 {%- endif -%}
 {%- set drop_channels = var('attribution_drop_channels') -%}
+{%- set kept_channel_condition = (
+    "channel not in ('" ~ drop_channels | join("', '") ~ "')" if drop_channels else 'true'
+) -%}
 {%- set include_web_sessions = var('attribution_include_web_sessions', false) -%}
 
 with
@@ -88,11 +91,7 @@ marketing_touches as (
         {%- else %}
         and is_marketing_touch
         {%- endif %}
-        {%- if drop_channels %}
-        and channel not in (
-            {%- for channel in drop_channels %}'{{ channel }}'{{ ", " if not loop.last }}{% endfor -%}
-        )
-        {%- endif %}
+        and {{ kept_channel_condition }}
 
 ),
 

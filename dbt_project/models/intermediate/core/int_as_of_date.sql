@@ -1,5 +1,11 @@
 {#- The "as of" date that ends rolling windows and the stage history: var as_of_date when set,
     otherwise the latest touchpoint date (UTC). One row. -#}
+{%- if var('as_of_date') -%}
+{%- set as_of_expression = date_literal(var('as_of_date')) -%}
+{%- else -%}
+{%- set as_of_expression = 'max(' ~ utc_date('occurred_at') ~ ')' -%}
+{%- endif %}
+
 with
 
 touchpoints as (
@@ -11,11 +17,7 @@ touchpoints as (
 final as (
 
     select
-        {% if var('as_of_date') -%}
-            {{ date_literal(var('as_of_date')) }} as as_of_date,
-        {%- else -%}
-            max({{ utc_date('occurred_at') }}) as as_of_date,
-        {%- endif %}
+        {{ as_of_expression }} as as_of_date,
         count(*) as touchpoint_count
     from touchpoints
 

@@ -175,10 +175,11 @@ earlier_email_links as (
     from unambiguous_earlier_emails
     inner join email_holders
         on unambiguous_earlier_emails.email = email_holders.email
-    where not (
-        unambiguous_earlier_emails.source_system = email_holders.source_system
-        and unambiguous_earlier_emails.source_record_id = email_holders.source_record_id
-    )
+    where
+        not (
+            unambiguous_earlier_emails.source_system = email_holders.source_system
+            and unambiguous_earlier_emails.source_record_id = email_holders.source_record_id
+        )
 
 ),
 
@@ -222,6 +223,15 @@ campaign_landings as (
 
 {# a landing within 5 minutes after a click falls in the click's 5-minute bucket or the next:
     an equi-join on (campaign, bucket) keeps the candidate pairs few at any scale #}
+{# each click also joins the next 5-minute bucket: a landing just across a boundary matches -#}
+bucket_offsets as (
+
+    select 0 as offset_buckets
+    union all
+    select 1 as offset_buckets
+
+),
+
 click_buckets as (
 
     select
@@ -229,7 +239,7 @@ click_buckets as (
         floor(extract(epoch from campaign_clicks.occurred_at) / 300)
         + bucket_offsets.offset_buckets as time_bucket
     from campaign_clicks
-    cross join (select 0 as offset_buckets union all select 1 as offset_buckets) as bucket_offsets
+    cross join bucket_offsets
 
 ),
 

@@ -605,11 +605,11 @@ latest_consents as (
 consents as (
 
     select
-        customer_key,
         {%- for channel in ['email', 'sms', 'postal', 'phone', 'push'] %}
         max(case when channel = '{{ channel }}' and action = 'opt_in' then 1 else 0 end) = 1
-            as has_{{ channel }}_consent{{ ',' if not loop.last }}
+            as has_{{ channel }}_consent,
         {%- endfor %}
+        customer_key
     from latest_consents
     group by customer_key
 

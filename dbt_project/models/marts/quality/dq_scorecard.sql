@@ -133,10 +133,10 @@ final as (
         case
             when rows_checked + flag_rows_checked > 0
                 then round(
-                    100.0 * (rows_checked - rows_failed + flag_rows_valid)
-                    / (rows_checked + flag_rows_checked),
-                    2
-                )
+                        100.0 * (rows_checked - rows_failed + flag_rows_valid)
+                        / (rows_checked + flag_rows_checked),
+                        2
+                    )
             when rules_evaluated > 0 then round(100.0 * rules_passed / rules_evaluated, 2)
         end as score,
         error_rules_failed = 0 as is_fit_for_activation,
