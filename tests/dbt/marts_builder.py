@@ -302,6 +302,20 @@ def rekey_identities(con: duckdb.DuckDBPyConnection) -> None:
         "insert into marts.customer_identity_map values "
         "('survey', 'R3', 'K-C1', 'test', 1.0, false, 14)"
     )
+    # the key history identity resolution writes with it (orchestration/identity/keys.py),
+    # stamped after batch 2's load: the facts' key refresh reads which keys received records
+    con.execute(
+        "insert into marts.customer_key_history values "
+        "('K-C2', 'K-C5', 'merge', 'rekey', '2025-07-01 01:30:00+00'), "
+        "('K-C1', 'K-C5', 'split', 'rekey', '2025-07-01 01:30:00+00'), "
+        "('K-C3', 'K-C5', 'split', 'rekey', '2025-07-01 01:30:00+00')"
+    )
+    # a new customer (batch 2's account A6) whose only order makes them at risk exactly on
+    # the next day's as-of date, 2025-07-01, without new data
+    con.execute(
+        "insert into marts.customer_identity_map values "
+        "('webshop', 'A6', 'K-C6', 'test', 1.0, false, 1)"
+    )
 
 
 def load_batch_2(con: duckdb.DuckDBPyConnection) -> None:
@@ -318,6 +332,34 @@ def load_batch_2(con: duckdb.DuckDBPyConnection) -> None:
     insert_raw(con, "webshop__orders", [
         _order("O4", "A1", "delivered", "SEK", 1200, "2025-06-20 12:00:00",
                updated="2025-06-29 09:00:00"),
+        _order("O1", "A1", "delivered", "SEK", 1000, "2024-01-10 12:00:00"),  # re-delivered
+    ], batch)  # fmt: skip
+    insert_raw(con, "crm__customers", [
+        # re-delivered exactly (the batch-1 copy stays), a new version, a late (older) version
+        {"customer_number": "K1", "given_names": "Stig Patrick", "preferred_name": "Patrick",
+         "surname": "Ek", "email": "patrick.ek@example.se", "phone": "070-123 45 67",
+         "street": "Storgatan 1", "postal_code": "11455", "city": "Stockholm", "country": "SE",
+         "customer_type": "private", "created_at": _ts("2024-01-01 09:00:00"),
+         "updated_at": _ts("2024-01-01 09:00:00")},
+        {"customer_number": "K3", "given_names": "Maja", "preferred_name": "Maja",
+         "surname": "Lind", "birth_date": "1990-04-12", "email": "maja.lind@example.se",
+         "country": "SE", "customer_type": "private", "created_at": _ts("2025-01-15 09:00:00"),
+         "updated_at": _ts("2025-06-29 09:00:00")},
+        {"customer_number": "K3", "given_names": "Maja", "surname": "Lind",
+         "email": "maja.lind@example.se", "country": "SE", "customer_type": "private",
+         "created_at": _ts("2025-01-10 09:00:00"), "updated_at": _ts("2025-01-10 09:00:00")},
+    ], batch)  # fmt: skip
+    insert_raw(con, "webshop__accounts", [
+        # re-delivered exactly, a new version (e-mail verified), a late (older) version
+        {"account_id": "A1", "customer_number": "K1", "email": "patrick.ek@example.se",
+         "email_verified": True, "first_name": "Patrick", "last_name": "Ek",
+         "created_at": _ts("2024-01-01 09:00:00"), "updated_at": _ts("2024-01-01 09:00:00")},
+        {"account_id": "A2", "email": "eva@example.se", "email_verified": True,
+         "first_name": "Eva", "last_name": "Berg", "created_at": _ts("2025-02-20 09:00:00"),
+         "updated_at": _ts("2025-06-29 08:00:00")},
+        {"account_id": "A3", "email": "maja.lind@example.se", "email_verified": False,
+         "first_name": "Maja", "last_name": "Lind", "created_at": _ts("2025-03-10 10:00:00"),
+         "updated_at": _ts("2025-03-10 10:00:00")},
     ], batch)  # fmt: skip
     insert_raw(con, "esp__email_events", [
         _email("E6", "S2", "clicked", "2025-06-10 09:00:00", "CMP1"),  # late click
@@ -330,6 +372,15 @@ def load_batch_2(con: duckdb.DuckDBPyConnection) -> None:
     insert_raw(con, "survey__responses", [
         {"response_id": "R3", "survey_id": "NPS", "nps_score": 10,
          "answered_at": _ts("2025-06-29 10:00:00")},
+    ], batch)  # fmt: skip
+    # K-C6: one order on 2025-03-03, at risk journey_at_risk_days (120) later, on 2025-07-01
+    insert_raw(con, "webshop__accounts", [
+        {"account_id": "A6", "email": "nils@example.se", "first_name": "Nils",
+         "last_name": "Holm", "created_at": _ts("2025-03-01 09:00:00"),
+         "updated_at": _ts("2025-03-01 09:00:00")},
+    ], batch)  # fmt: skip
+    insert_raw(con, "webshop__orders", [
+        _order("O9", "A6", "delivered", "SEK", 100, "2025-03-03 12:00:00"),
     ], batch)  # fmt: skip
 
 

@@ -49,11 +49,13 @@ STAGING_TABLES = [
     "path:models/staging,config.materialized:table",
 ]
 # incremental models compared with their full rebuild: the facts, the staging tables that
-# batch 2 adds to (with a duplicate web event) and the customer history (next-day run)
+# batch 2 adds to (with a duplicate web event; new, re-delivered and late master-data
+# versions) and the customer history (next-day run)
 BATCH_2_MODELS = [("marts", fact) for fact in INCREMENTAL_FACTS] + [
     ("staging", model)
     for model in ("stg_web__events", "stg_esp__email_events", "stg_webshop__returns",
-                  "stg_survey__responses")
+                  "stg_survey__responses", "stg_crm__customers", "stg_webshop__accounts",
+                  "stg_webshop__orders")
 ]  # fmt: skip
 # the models a daily run brings up to date after the facts (journey, customer 360); compared
 # with their full rebuild after batch 2 and after the next day's run
@@ -619,3 +621,26 @@ def test_incremental_run_follows_identity_changes(warehouses: dict[str, Path]) -
         ("consent:CE1", "K-C1"), ("consent:CE2", "K-C1"), ("consent:CE3", None),
         ("consent:CE4", "K-C5"),
     ]  # fmt: skip
+
+
+def test_next_day_run_moves_stages_with_time(warehouses: dict[str, Path]) -> None:
+    """Without new data, K-C6 (one order on 2025-03-03) becomes at risk on the next day's as-of
+    date, 2025-07-01 (journey_at_risk_days = 120): the incremental run rebuilds them."""
+    database = warehouses["after_batch_2"]
+    after_batch_2 = query(
+        database,
+        "select stage, valid_from, valid_to from incremental_result.fct_customer_stage_history "
+        "where customer_key = 'K-C6' order by valid_from",
+    )
+    next_day = query(
+        database,
+        "select stage, valid_from, valid_to, days_in_stage "
+        "from next_day_result.fct_customer_stage_history "
+        "where customer_key = 'K-C6' order by valid_from",
+    )
+    d = date
+    assert after_batch_2[-1] == ("developing", d(2025, 6, 1), None)
+    assert next_day[-2:] == [
+        ("developing", d(2025, 6, 1), d(2025, 7, 1), 30),
+        ("at_risk", d(2025, 7, 1), None, 0),
+    ]

@@ -24,6 +24,7 @@ import pytest
 
 from orchestration.identity.evaluation import pairwise_scores
 from orchestration.sources.catalog import ENTITIES
+from tests.activation_oracles import COMPLAINT_TRIGGER_CUSTOMERS_SQL
 
 CUSTOMERS = 300
 DAYS = 120
@@ -250,34 +251,7 @@ def test_complaint_trigger_selects_exactly_the_customers_that_satisfy_it(
     pipeline: PipelineRun,
 ) -> None:
     """Recomputed from the facts, independently of customer_360's rolling-window columns."""
-    expected = pipeline.query(
-        """
-        with as_of as (select max(as_of_date) as d from marts.customer_360),
-        complaints as (
-            select customer_key, count(*) as n from marts.fct_touchpoints, as_of
-            where interaction_reason = 'complaint' and customer_key is not null
-              and cast(timezone('UTC', occurred_at) as date) > d - 90
-              and cast(timezone('UTC', occurred_at) as date) <= d
-            group by 1
-        ),
-        visits as (
-            select customer_key, count(*) as n from marts.fct_web_sessions, as_of
-            where customer_key is not null
-              and cast(timezone('UTC', session_started_at) as date) > d - 30
-              and cast(timezone('UTC', session_started_at) as date) <= d
-            group by 1
-        ),
-        open_orders as (
-            select customer_key, sum(open_order_value_sek) as v from marts.fct_orders
-            where is_open and customer_key is not null group by 1
-        )
-        select complaints.customer_key
-        from complaints
-        join open_orders using (customer_key)
-        left join visits using (customer_key)
-        where complaints.n > 3 and coalesce(visits.n, 0) < 5 and open_orders.v > 1000
-        """
-    )
+    expected = pipeline.query(COMPLAINT_TRIGGER_CUSTOMERS_SQL)
     selected = pipeline.query(
         "select distinct customer_key from activation.act_audience_candidates "
         "where audience = 'complaint_letter'"

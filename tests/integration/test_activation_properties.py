@@ -30,6 +30,7 @@ import pytest
 from orchestration.activation.audiences import CHANNELS, load_config
 from orchestration.activation.compile import customer_360_columns
 from orchestration.activation.outbox import definition_hash, sha256_file
+from tests.activation_oracles import COMPLAINT_TRIGGER_CUSTOMERS_SQL
 from tests.integration.activation_worlds import PERSONS, REPO_ROOT, RUN_ID, customer_number
 
 SEEDS = (11, 23, 37)
@@ -211,34 +212,7 @@ def test_hand_made_customers_resolve_to_one_customer_each(world: World) -> None:
 
 def test_complaint_trigger_selects_exactly_the_customers_that_satisfy_it(world: World) -> None:
     """Recomputed from the facts, independently of customer_360's rolling-window columns."""
-    expected = set(world.query(
-        """
-        with as_of as (select max(as_of_date) as d from marts.customer_360),
-        complaints as (
-            select customer_key, count(*) as n from marts.fct_touchpoints, as_of
-            where interaction_reason = 'complaint' and customer_key is not null
-              and cast(timezone('UTC', occurred_at) as date) > d - 90
-              and cast(timezone('UTC', occurred_at) as date) <= d
-            group by 1
-        ),
-        visits as (
-            select customer_key, count(*) as n from marts.fct_web_sessions, as_of
-            where customer_key is not null
-              and cast(timezone('UTC', session_started_at) as date) > d - 30
-              and cast(timezone('UTC', session_started_at) as date) <= d
-            group by 1
-        ),
-        open_orders as (
-            select customer_key, sum(open_order_value_sek) as v from marts.fct_orders
-            where is_open and customer_key is not null group by 1
-        )
-        select complaints.customer_key
-        from complaints
-        join open_orders using (customer_key)
-        left join visits using (customer_key)
-        where complaints.n > 3 and coalesce(visits.n, 0) < 5 and open_orders.v > 1000
-        """
-    ).customer_key)  # fmt: skip
+    expected = set(world.query(COMPLAINT_TRIGGER_CUSTOMERS_SQL).customer_key)
     selected = set(world.query(
         "select distinct customer_key from activation.act_audience_candidates "
         "where audience = 'complaint_letter'"

@@ -1,5 +1,9 @@
 {#- A hash of the tracked attributes of dim_customer_history, to detect a changed state. -#}
 {% macro history_state_hash() -%}
+    {{ return(adapter.dispatch('history_state_hash')()) }}
+{%- endmacro %}
+
+{% macro default__history_state_hash() -%}
     {{ dbt.hash(dbt.concat([
         "coalesce(street, '')", "'|'", "coalesce(postal_code, '')", "'|'",
         "coalesce(city, '')", "'|'", "coalesce(country, '')", "'|'",
@@ -11,6 +15,14 @@
         "coalesce(journey_stage, '')", "'|'",
         "coalesce(value_segment, '')",
     ])) }}
+{%- endmacro %}
+
+{#- DuckDB: its native 64-bit hash of the columns themselves (no text is built per row). -#}
+{% macro duckdb__history_state_hash() -%}
+    hash(
+        street, postal_code, city, country, has_email_consent, has_sms_consent,
+        has_postal_consent, has_phone_consent, has_push_consent, journey_stage, value_segment
+    )
 {%- endmacro %}
 
 
@@ -29,18 +41,26 @@
 {%- endmacro %}
 
 
-{#- An order-independent fingerprint (varchar) of the string `expression` over a group's rows:
-    equal sets of rows give equal fingerprints. -#}
-{% macro fingerprint_agg(expression) -%}
-    {{ return(adapter.dispatch('fingerprint_agg')(expression)) }}
+{#- An order-independent fingerprint (varchar) of a group's rows over the columns `columns`
+    (a list of column expressions): equal multisets of rows give equal fingerprints. -#}
+{% macro fingerprint_agg(columns) -%}
+    {{ return(adapter.dispatch('fingerprint_agg')(columns)) }}
 {%- endmacro %}
 
-{% macro default__fingerprint_agg(expression) -%}
-    {{ dbt.hash(dbt.listagg(dbt.hash(expression), "'|'", "order by " ~ dbt.hash(expression))) }}
+{% macro default__fingerprint_agg(columns) -%}
+    {%- set parts = [] -%}
+    {%- for column in columns -%}
+        {%- if not loop.first %}{% do parts.append("'|'") %}{% endif -%}
+        {%- do parts.append("coalesce(" ~ dbt.cast(column, dbt.type_string()) ~ ", '')") -%}
+    {%- endfor -%}
+    {%- set row_hash = dbt.hash(dbt.concat(parts)) -%}
+    {{ dbt.hash(dbt.listagg(row_hash, "'|'", "order by " ~ row_hash)) }}
 {%- endmacro %}
 
-{% macro duckdb__fingerprint_agg(expression) -%}
-    cast(count(*) as varchar) || '-' || cast(bit_xor(hash({{ expression }})) as varchar)
+{#- DuckDB: the row count and the (overflow-free, hugeint) sum of the rows' native 64-bit hashes
+    of the columns themselves: no text is built per row, and repeated rows do not cancel out. -#}
+{% macro duckdb__fingerprint_agg(columns) -%}
+    cast(count(*) as varchar) || '-' || cast(sum(hash({{ columns | join(', ') }})) as varchar)
 {%- endmacro %}
 
 

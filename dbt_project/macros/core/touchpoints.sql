@@ -10,10 +10,7 @@
             and source_record_id in (
                 select cookie_id
                 from {{ ref('fct_web_sessions') }}
-                where _loaded_at > (
-                    select {{ dbt.dateadd('day', -1 * var('incremental_lookback_days'), 'max(_loaded_at)') }}
-                    from {{ this }}
-                )
+                where {{ loaded_since_last_run() }}
             )
     {%- else -%}
         select 1

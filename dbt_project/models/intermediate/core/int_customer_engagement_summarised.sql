@@ -2,13 +2,29 @@
     var complaint_window_days, web visits (sessions) in the last var web_visit_window_days,
     NPS latest and average, and the observed preferred outreach channel: the channel
     (email, sms, push) with the most inbound engagement in the last var engagement_window_days
-    (opens/clicks, push opens, web sessions arriving from that channel; ties: latest engagement). -#}
+    (opens/clicks, push opens, web sessions arriving from that channel; ties: latest engagement).
+    A window of N days ending at the as-of date is the UTC instants from midnight N - 1 days
+    before the as-of date up to the midnight after it: the facts are filtered on their own
+    timestamps (no per-row date conversion), so each scan reads only the window's rows. -#}
 with
 
-touchpoints as (
+complaint_calls as (
 
     select * from {{ ref('fct_touchpoints') }}
-    where customer_key is not null
+    where
+        customer_key is not null
+        and touchpoint_type = 'call_inbound'
+        and interaction_reason = 'complaint'
+
+),
+
+inbound_engagements as (
+
+    select * from {{ ref('fct_touchpoints') }}
+    where
+        customer_key is not null
+        and direction = 'inbound'
+        and channel in ('email', 'sms', 'push')
 
 ),
 
@@ -28,39 +44,31 @@ nps_responses as (
 
 as_of as (
 
-    select as_of_date from {{ ref('int_as_of_date') }}
-
-),
-
-dated_touchpoints as (
-
     select
-        touchpoints.customer_key,
-        touchpoints.touchpoint_type,
-        touchpoints.channel,
-        touchpoints.direction,
-        touchpoints.interaction_reason,
-        touchpoints.occurred_at,
-        {{ days_between(utc_date('touchpoints.occurred_at'), 'as_of.as_of_date') }}
-            as days_ago
-    from touchpoints
-    cross join as_of
-    where {{ utc_date('touchpoints.occurred_at') }} <= as_of.as_of_date
+        as_of_date,
+        {{ utc_day_end('as_of_date') }} as window_end_at,
+        {{ utc_window_start('as_of_date', var('complaint_window_days')) }}
+            as complaint_window_start_at,
+        {{ utc_window_start('as_of_date', var('web_visit_window_days')) }}
+            as web_visit_window_start_at,
+        {{ utc_window_start('as_of_date', var('engagement_window_days')) }}
+            as engagement_window_start_at
+    from {{ ref('int_as_of_date') }}
 
 ),
 
 complaints as (
 
     select
-        customer_key,
+        complaint_calls.customer_key,
         count(*) as complaint_count,
-        max(occurred_at) as last_complaint_at
-    from dated_touchpoints
+        max(complaint_calls.occurred_at) as last_complaint_at
+    from complaint_calls
+    cross join as_of
     where
-        touchpoint_type = 'call_inbound'
-        and interaction_reason = 'complaint'
-        and days_ago < {{ var('complaint_window_days') }}
-    group by customer_key
+        complaint_calls.occurred_at >= as_of.complaint_window_start_at
+        and complaint_calls.occurred_at < as_of.window_end_at
+    group by complaint_calls.customer_key
 
 ),
 
@@ -72,9 +80,8 @@ web_visits as (
     from web_sessions
     cross join as_of
     where
-        {{ utc_date('web_sessions.session_started_at') }} <= as_of.as_of_date
-        and {{ days_between(utc_date('web_sessions.session_started_at'), 'as_of.as_of_date') }}
-        < {{ var('web_visit_window_days') }}
+        web_sessions.session_started_at >= as_of.web_visit_window_start_at
+        and web_sessions.session_started_at < as_of.window_end_at
     group by web_sessions.customer_key
 
 ),
@@ -82,16 +89,16 @@ web_visits as (
 engagements as (
 
     select
-        customer_key,
-        channel,
+        inbound_engagements.customer_key,
+        inbound_engagements.channel,
         count(*) as engagement_count,
-        max(occurred_at) as last_engaged_at
-    from dated_touchpoints
+        max(inbound_engagements.occurred_at) as last_engaged_at
+    from inbound_engagements
+    cross join as_of
     where
-        direction = 'inbound'
-        and channel in ('email', 'sms', 'push')
-        and days_ago < {{ var('engagement_window_days') }}
-    group by customer_key, channel
+        inbound_engagements.occurred_at >= as_of.engagement_window_start_at
+        and inbound_engagements.occurred_at < as_of.window_end_at
+    group by inbound_engagements.customer_key, inbound_engagements.channel
 
 ),
 
@@ -120,7 +127,7 @@ nps_dated as (
         ) as recency_rank
     from nps_responses
     cross join as_of
-    where {{ utc_date('nps_responses.answered_at') }} <= as_of.as_of_date
+    where nps_responses.answered_at < as_of.window_end_at
 
 ),
 

@@ -18,7 +18,10 @@ order_returns as (
 
 as_of as (
 
-    select as_of_date from {{ ref('int_as_of_date') }}
+    select
+        as_of_date,
+        {{ utc_day_end('as_of_date') }} as window_end_at
+    from {{ ref('int_as_of_date') }}
 
 ),
 
@@ -27,7 +30,7 @@ orders_to_date as (
     select orders.*
     from orders
     cross join as_of
-    where {{ utc_date('orders.ordered_at') }} <= as_of.as_of_date
+    where orders.ordered_at < as_of.window_end_at
 
 ),
 
@@ -38,7 +41,7 @@ refunds as (
         sum(order_returns.refund_amount_sek) as refunds_sek
     from order_returns
     cross join as_of
-    where {{ utc_date('order_returns.returned_at') }} <= as_of.as_of_date
+    where order_returns.returned_at < as_of.window_end_at
     group by order_returns.customer_key
 
 ),

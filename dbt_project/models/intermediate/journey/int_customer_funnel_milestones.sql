@@ -37,33 +37,49 @@ order_days as (
 
 ),
 
+{# the as-of date, and the instant it ends: timestamps are compared with it and only the
+    earliest of each customer is turned into a date (the UTC date is monotonic) -#}
 as_of as (
 
-    select as_of_date from {{ ref('int_as_of_date') }}
+    select
+        as_of_date,
+        {{ utc_midnight(dbt.dateadd('day', 1, 'as_of_date')) }} as as_of_end_at
+    from {{ ref('int_as_of_date') }}
+
+),
+
+touch_firsts as (
+
+    select
+        touchpoints.customer_key,
+        min(touchpoints.occurred_at) as first_touch_at,
+        min(
+            case
+                when touchpoints.direction = 'inbound' and touchpoints.touchpoint_type <> 'order'
+                    then touchpoints.occurred_at
+            end
+        ) as first_engagement_at,
+        min(
+            case
+                when touchpoints.touchpoint_type = 'app_add_to_cart'
+                    then touchpoints.occurred_at
+            end
+        ) as first_app_intent_at
+    from touchpoints
+    cross join as_of
+    where touchpoints.occurred_at < as_of.as_of_end_at
+    group by touchpoints.customer_key
 
 ),
 
 touch_milestones as (
 
     select
-        touchpoints.customer_key,
-        min({{ utc_date('touchpoints.occurred_at') }}) as first_touch_on,
-        min(
-            case
-                when touchpoints.direction = 'inbound' and touchpoints.touchpoint_type <> 'order'
-                    then {{ utc_date('touchpoints.occurred_at') }}
-            end
-        ) as first_engagement_on,
-        min(
-            case
-                when touchpoints.touchpoint_type = 'app_add_to_cart'
-                    then {{ utc_date('touchpoints.occurred_at') }}
-            end
-        ) as first_app_intent_on
-    from touchpoints
-    cross join as_of
-    where {{ utc_date('touchpoints.occurred_at') }} <= as_of.as_of_date
-    group by touchpoints.customer_key
+        customer_key,
+        {{ utc_date('first_touch_at') }} as first_touch_on,
+        {{ utc_date('first_engagement_at') }} as first_engagement_on,
+        {{ utc_date('first_app_intent_at') }} as first_app_intent_on
+    from touch_firsts
 
 ),
 
@@ -71,10 +87,10 @@ web_intent as (
 
     select
         web_sessions.customer_key,
-        min({{ utc_date('web_sessions.session_started_at') }}) as first_web_intent_on
+        {{ utc_date('min(web_sessions.session_started_at)') }} as first_web_intent_on
     from web_sessions
     cross join as_of
-    where {{ utc_date('web_sessions.session_started_at') }} <= as_of.as_of_date
+    where web_sessions.session_started_at < as_of.as_of_end_at
     group by web_sessions.customer_key
 
 ),

@@ -10,9 +10,11 @@ orders as (
 
 ),
 
+{# the instant the as-of date ends: orders are compared with it, not each turned into a date -#}
 as_of as (
 
-    select as_of_date from {{ ref('int_as_of_date') }}
+    select {{ utc_midnight(dbt.dateadd('day', 1, 'as_of_date')) }} as as_of_end_at
+    from {{ ref('int_as_of_date') }}
 
 ),
 
@@ -25,7 +27,7 @@ order_days as (
         sum(orders.order_revenue_sek) as revenue_sek
     from orders
     cross join as_of
-    where {{ utc_date('orders.ordered_at') }} <= as_of.as_of_date
+    where orders.ordered_at < as_of.as_of_end_at
     group by orders.customer_key, {{ utc_date('orders.ordered_at') }}
 
 ),

@@ -8,10 +8,25 @@
       days since the last reactivation order < journey_won_back_days: won_back
       orders to date >= journey_loyal_min_orders: loyal
       otherwise developing
-    A reactivation order is one placed at least journey_lapsed_days after the previous one. -#}
+    A reactivation order is one placed at least journey_lapsed_days after the previous one.
+    Incremental per customer (macros/journey/incremental.sql): a daily run rebuilds the customers
+    whose journey_fingerprint (milestones, order days, journey vars) changed, those
+    with a threshold day after the latest point already built and up to the as-of date
+    (time-driven stage changes), and those with points after the as-of date (as-of date set
+    back); the post-hook drops customers without milestones. -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='customer_key',
+        on_schema_change='fail',
+        post_hook=["{{ delete_journey_points_without_customer() }}"],
+    )
+}}
+
 with
 
-milestones as (
+all_milestones as (
 
     select * from {{ ref('int_customer_funnel_milestones') }}
 
@@ -26,6 +41,114 @@ all_order_days as (
 as_of as (
 
     select as_of_date from {{ ref('int_as_of_date') }}
+
+),
+
+order_day_fingerprints as (
+
+    select
+        customer_key,
+        {{ fingerprint_agg(['order_date', 'order_count', 'is_reactivation']) }}
+            as order_days_fingerprint
+    from all_order_days
+    group by customer_key
+
+),
+
+{# everything a customer's stage points are made of, except the as-of date -#}
+fingerprints as (
+
+    select
+        all_milestones.customer_key,
+        {{ dbt.hash(dbt.concat([
+            journey_config_text(), "'|'",
+            "coalesce(" ~ dbt.cast('all_milestones.aware_on', dbt.type_string()) ~ ", '')", "'|'",
+            "coalesce(" ~ dbt.cast('all_milestones.engaged_on', dbt.type_string()) ~ ", '')",
+            "'|'",
+            "coalesce(" ~ dbt.cast('all_milestones.considering_on', dbt.type_string()) ~ ", '')",
+            "'|'",
+            "coalesce(" ~ dbt.cast('all_milestones.first_order_on', dbt.type_string()) ~ ", '')",
+            "'|'",
+            "coalesce(order_day_fingerprints.order_days_fingerprint, '')",
+        ])) }} as journey_fingerprint
+    from all_milestones
+    left join order_day_fingerprints
+        on all_milestones.customer_key = order_day_fingerprints.customer_key
+
+),
+
+{# customers to (re)build: all on a full build -#}
+affected as (
+
+    select fingerprints.*
+    from fingerprints
+    {% if is_incremental() -%}
+    where
+        fingerprints.customer_key in (
+            {# new customers and changed inputs -#}
+            select fingerprints.customer_key
+            from fingerprints
+            left join (
+                select distinct
+                    customer_key,
+                    journey_fingerprint
+                from {{ this }}
+            ) as built
+                on fingerprints.customer_key = built.customer_key
+            where
+                built.journey_fingerprint is null
+                or built.journey_fingerprint <> fingerprints.journey_fingerprint
+            {# a threshold day after the latest point built, up to the as-of date -#}
+            union all
+            select threshold_days.customer_key
+            from (
+                select
+                    customer_key,
+                    cast({{ dbt.dateadd('day', var('journey_at_risk_days'), 'order_date') }} as date)
+                        as threshold_on
+                from all_order_days
+                union all
+                select
+                    customer_key,
+                    cast({{ dbt.dateadd('day', var('journey_lapsed_days'), 'order_date') }} as date)
+                from all_order_days
+                union all
+                select
+                    customer_key,
+                    cast({{ dbt.dateadd('day', var('journey_won_back_days'), 'order_date') }} as date)
+                from all_order_days
+                where is_reactivation
+                union all
+                select
+                    customer_key,
+                    cast(
+                        {{ dbt.dateadd('day', var('journey_onboarding_days'), 'first_order_on') }}
+                        as date
+                    )
+                from all_milestones
+                where first_order_on is not null
+            ) as threshold_days
+            cross join as_of
+            where
+                threshold_days.threshold_on <= as_of.as_of_date
+                and threshold_days.threshold_on > (select max(point_date) from {{ this }})
+            {# points after the as-of date (the as-of date was set back) -#}
+            union all
+            select built_points.customer_key
+            from {{ this }} as built_points
+            cross join as_of
+            where built_points.point_date > as_of.as_of_date
+        )
+    {%- endif %}
+
+),
+
+milestones as (
+
+    select all_milestones.*
+    from all_milestones
+    inner join affected
+        on all_milestones.customer_key = affected.customer_key
 
 ),
 
@@ -191,7 +314,12 @@ evaluated as (
 
 final as (
 
-    select * from evaluated
+    select
+        evaluated.*,
+        affected.journey_fingerprint
+    from evaluated
+    inner join affected
+        on evaluated.customer_key = affected.customer_key
 
 )
 

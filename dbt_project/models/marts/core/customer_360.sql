@@ -49,7 +49,10 @@ customer_clv as (
 
 as_of as (
 
-    select as_of_date from {{ ref('int_as_of_date') }}
+    select
+        as_of_date,
+        {{ utc_day_end('as_of_date') }} as window_end_at
+    from {{ ref('int_as_of_date') }}
 
 ),
 
@@ -84,7 +87,7 @@ stated_channels as (
         on consent_events.customer_key = consented.customer_key
     cross join as_of
     where
-        {{ utc_date('consent_events.recorded_at') }} <= as_of.as_of_date
+        consent_events.recorded_at < as_of.window_end_at
         and (
             (consent_events.channel = 'email' and consented.has_email_consent)
             or (consent_events.channel = 'sms' and consented.has_sms_consent)
@@ -92,6 +95,16 @@ stated_channels as (
             or (consent_events.channel = 'phone' and consented.has_phone_consent)
             or (consent_events.channel = 'push' and consented.has_push_consent)
         )
+
+),
+
+latest_stated_channels as (
+
+    select
+        customer_key,
+        stated_preferred_channel
+    from stated_channels
+    where opt_in_rank = 1
 
 ),
 
@@ -130,7 +143,7 @@ joined as (
         coalesce(engagement.nps_response_count, 0) as nps_response_count,
         engagement.nps_latest_score,
         engagement.nps_average_score,
-        stated_channels.stated_preferred_channel,
+        latest_stated_channels.stated_preferred_channel,
         engagement.observed_preferred_channel,
         customers.has_email_consent,
         customers.has_sms_consent,
@@ -151,10 +164,8 @@ joined as (
         on customers.customer_key = rfm_scored.customer_key
     left join engagement
         on customers.customer_key = engagement.customer_key
-    left join stated_channels
-        on
-            customers.customer_key = stated_channels.customer_key
-            and stated_channels.opt_in_rank = 1
+    left join latest_stated_channels
+        on customers.customer_key = latest_stated_channels.customer_key
     left join current_stages
         on customers.customer_key = current_stages.customer_key
     left join customer_clv

@@ -8,10 +8,13 @@
     fct_customer_stage_history (from UTC midnight). Value segment: as observed by each run
     (int_customer_value_segments_observed, from UTC midnight of the as-of date); null before the
     first observation.
-    Incremental by customer: the change list of every customer is gathered (cheap scans) and
-    fingerprinted; only customers whose fingerprint differs from the one their rows were built
-    from — new data, late data, time-driven stage changes, segment changes, identity re-keys —
-    are rebuilt (delete+insert on customer_key); retired customer keys are deleted. -#}
+    Incremental by customer: the change list of every customer is gathered (plain column scans,
+    no per-row text or time-zone conversion) and fingerprinted (fingerprint_agg: row count and
+    sum of the rows' hashes); only customers whose fingerprint differs from the one their rows
+    were built from — new data, late data, time-driven stage changes, segment changes, identity
+    re-keys — are rebuilt (delete+insert on customer_key); retired customer keys are deleted.
+    A customer's rows depend on nothing but its change list, so rebuilding exactly the customers
+    whose list changed gives the rows of a full rebuild. -#}
 {{
     config(
         materialized='incremental',
@@ -116,18 +119,20 @@ address_versions as (
 
 ),
 
-{# one timeline of changes per customer; each row sets one attribute group -#}
-all_changes as (
+{# one timeline of changes per customer; each row sets one attribute group, at an instant
+    (changed_at) or from UTC midnight of a day (changed_on: turned into an instant only for the
+    customers to rebuild, which spares the conversion on every run's fingerprint scan) -#}
+changes as (
 
     select
         identity_map.customer_key,
         address_versions.observed_at as changed_at,
+        cast(null as date) as changed_on,
         'address' as change_kind,
         address_versions.street,
         address_versions.postal_code,
         address_versions.city,
         address_versions.country,
-        cast(null as {{ dbt.type_string() }}) as consent_channel,
         cast(null as boolean) as is_opt_in,
         cast(null as {{ dbt.type_string() }}) as stage,
         cast(null as {{ dbt.type_string() }}) as value_segment
@@ -144,12 +149,12 @@ all_changes as (
     select
         customer_key,
         recorded_at as changed_at,
+        null as changed_on,
         {{ dbt.concat(["'consent_'", 'channel']) }} as change_kind,
         null as street,
         null as postal_code,
         null as city,
         null as country,
-        channel as consent_channel,
         is_opt_in,
         null as stage,
         null as value_segment
@@ -157,13 +162,13 @@ all_changes as (
     union all
     select
         customer_key,
-        {{ utc_midnight('valid_from') }} as changed_at,
+        null as changed_at,
+        valid_from as changed_on,
         'stage' as change_kind,
         null as street,
         null as postal_code,
         null as city,
         null as country,
-        null as consent_channel,
         null as is_opt_in,
         stage,
         null as value_segment
@@ -171,13 +176,13 @@ all_changes as (
     union all
     select
         customer_key,
-        {{ utc_midnight('observed_on') }} as changed_at,
+        null as changed_at,
+        observed_on as changed_on,
         'value_segment' as change_kind,
         null as street,
         null as postal_code,
         null as city,
         null as country,
-        null as consent_channel,
         null as is_opt_in,
         null as stage,
         value_segment
@@ -185,38 +190,28 @@ all_changes as (
 
 ),
 
-{# golden-record customers only (identity resolution may have retired a key) -#}
-changes as (
-
-    select all_changes.*
-    from all_changes
-    inner join customers
-        on all_changes.customer_key = customers.customer_key
-
-),
-
-{% set change_text = dbt.concat([
-    dbt.cast('changed_at', dbt.type_string()), "'|'", 'change_kind', "'|'",
-    "coalesce(street, '')", "'|'", "coalesce(postal_code, '')", "'|'",
-    "coalesce(city, '')", "'|'", "coalesce(country, '')", "'|'",
-    "coalesce(" ~ dbt.cast('is_opt_in', dbt.type_string()) ~ ", '')", "'|'",
-    "coalesce(stage, '')", "'|'", "coalesce(value_segment, '')",
-]) -%}
+{# each customer key's changes, fingerprinted -#}
 fingerprints as (
 
     select
         customer_key,
-        {{ fingerprint_agg(change_text) }} as change_fingerprint
+        {{ fingerprint_agg([
+            'changed_at', 'changed_on', 'change_kind', 'street', 'postal_code', 'city', 'country',
+            'is_opt_in', 'stage', 'value_segment',
+        ]) }} as change_fingerprint
     from changes
     group by customer_key
 
 ),
 
-{# customers to (re)build: all on a full build, else those whose changes differ -#}
+{# customers to (re)build: golden-record customers only (identity resolution may have retired
+    a key); all on a full build, else those whose changes differ from their built rows' -#}
 affected as (
 
     select fingerprints.*
     from fingerprints
+    inner join customers
+        on fingerprints.customer_key = customers.customer_key
     {% if is_incremental() -%}
     left join (
         select
@@ -234,15 +229,25 @@ affected as (
 
 {# the changes of each affected customer in a fixed order; the address group's four columns
     change together, so the address rows get their own sequence number to look up -#}
+{% set changed_at = 'coalesce(changes.changed_at, ' ~ utc_midnight('changes.changed_on') ~ ')' -%}
 sequenced as (
 
     select
-        changes.*,
+        changes.customer_key,
+        {{ changed_at }} as changed_at,
+        changes.change_kind,
+        changes.street,
+        changes.postal_code,
+        changes.city,
+        changes.country,
+        changes.is_opt_in,
+        changes.stage,
+        changes.value_segment,
         affected.change_fingerprint,
         row_number() over (
             partition by changes.customer_key
             order by
-                changes.changed_at,
+                {{ changed_at }},
                 changes.change_kind,
                 changes.street,
                 changes.postal_code,
@@ -260,7 +265,8 @@ sequenced as (
 
 {% set running = 'partition by customer_key order by change_sequence'
     ~ ' rows between unbounded preceding and current row' -%}
-{# every attribute group holds the value of its latest change: one window for all -#}
+{# every attribute group holds the value of its latest change: one window for all (one sort);
+    the last change at an instant is the one the next change does not share the instant with -#}
 states as (
 
     select
@@ -280,9 +286,10 @@ states as (
         {% endfor %}
         {{ last_non_null('stage', running) }} as journey_stage,
         {{ last_non_null('value_segment', running) }} as value_segment,
-        row_number() over (
-            partition by customer_key, changed_at order by change_sequence desc
-        ) as instant_rank
+        lead(change_sequence)
+            over (partition by customer_key order by change_sequence) as next_change_sequence,
+        lead(changed_at)
+            over (partition by customer_key order by change_sequence) as next_changed_at
     from sequenced
 
 ),
@@ -310,7 +317,9 @@ instants as (
         on
             states.customer_key = addresses.customer_key
             and states.address_sequence = addresses.change_sequence
-    where states.instant_rank = 1
+    where
+        states.next_change_sequence is null
+        or states.next_changed_at is distinct from states.changed_at
 
 ),
 

@@ -6,7 +6,7 @@
         incremental_strategy='delete+insert',
         unique_key='response_id',
         on_schema_change='fail',
-        post_hook=[
+        pre_hook=[
             "{{ refresh_customer_keys(\"'survey'\", 'response_id') }}",
         ],
     )

@@ -6,7 +6,7 @@
         incremental_strategy='delete+insert',
         unique_key='order_line_id',
         on_schema_change='fail',
-        post_hook=[
+        pre_hook=[
             "{{ refresh_customer_keys(\"'webshop'\", 'account_id') }}",
         ],
     )
@@ -43,6 +43,19 @@ identity_map as (
 
 ),
 
+{# order lines loaded since the last run, and those of orders with a new version #}
+order_lines_to_build as (
+
+    select * from order_lines
+    where
+        {{ loaded_since_last_run() }}
+        or order_id in (
+            select orders.order_id from orders
+            where {{ loaded_since_last_run('orders._loaded_at') }}
+        )
+
+),
+
 changed_lines as (
 
     select
@@ -50,12 +63,9 @@ changed_lines as (
         orders.account_id,
         orders.currency,
         orders.status as order_status
-    from order_lines
+    from order_lines_to_build as order_lines
     left join orders
         on order_lines.order_id = orders.order_id
-    where
-        {{ loaded_since_last_run('order_lines._loaded_at') }}
-        or {{ loaded_since_last_run('orders._loaded_at') }}
 
 ),
 

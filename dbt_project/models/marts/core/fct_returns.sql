@@ -6,7 +6,7 @@
         incremental_strategy='delete+insert',
         unique_key='return_id',
         on_schema_change='fail',
-        post_hook=[
+        pre_hook=[
             "{{ refresh_customer_keys(\"'webshop'\", 'account_id') }}",
         ],
     )
@@ -49,18 +49,28 @@ identity_map as (
 
 ),
 
+{# order returns loaded since the last run, and those of orders with a new version #}
+order_returns_to_build as (
+
+    select * from order_returns
+    where
+        {{ loaded_since_last_run() }}
+        or order_id in (
+            select orders.order_id from orders
+            where {{ loaded_since_last_run('orders._loaded_at') }}
+        )
+
+),
+
 changed_returns as (
 
     select
         order_returns.*,
         orders.account_id,
         orders.currency
-    from order_returns
+    from order_returns_to_build as order_returns
     left join orders
         on order_returns.order_id = orders.order_id
-    where
-        {{ loaded_since_last_run('order_returns._loaded_at') }}
-        or {{ loaded_since_last_run('orders._loaded_at') }}
 
 ),
 

@@ -9,12 +9,12 @@
         incremental_strategy='delete+insert',
         unique_key='touchpoint_id',
         on_schema_change='fail',
-        post_hook=[
+        pre_hook=[
+            "{{ delete_restated_web_touchpoints() }}",
             "{{ refresh_customer_keys('fact.source_system', 'source_record_id',"
             " condition=\"fact.source_system <> 'web'\", anonymous_expression='fact.source_record_id') }}",
             "{{ refresh_web_touchpoint_keys() }}",
         ],
-        pre_hook="{{ delete_restated_web_touchpoints() }}",
     )
 }}
 
@@ -71,6 +71,14 @@ order_returns as (
 survey_responses as (
 
     select * from {{ ref('stg_survey__responses') }}
+    where {{ loaded_since_last_run() }}
+
+),
+
+{# fct_web_sessions read twice: once the restated cookies only, once whole (joined) -#}
+restated_web_sessions as (
+
+    select cookie_id from {{ ref('fct_web_sessions') }}
     where {{ loaded_since_last_run() }}
 
 ),
@@ -242,6 +250,19 @@ order_touches as (
 
 ),
 
+{# order returns loaded since the last run, and those of orders with a new version #}
+order_returns_to_build as (
+
+    select * from order_returns
+    where
+        {{ loaded_since_last_run() }}
+        or order_id in (
+            select orders.order_id from orders
+            where {{ loaded_since_last_run('orders._loaded_at') }}
+        )
+
+),
+
 return_touches as (
 
     select
@@ -257,12 +278,9 @@ return_touches as (
         false as is_marketing_touch,
         order_returns.returned_at as occurred_at,
         order_returns._loaded_at
-    from order_returns
+    from order_returns_to_build as order_returns
     left join orders
         on order_returns.order_id = orders.order_id
-    where
-        {{ loaded_since_last_run('order_returns._loaded_at') }}
-        or {{ loaded_since_last_run('orders._loaded_at') }}
 
 ),
 
@@ -289,8 +307,7 @@ nps_touches as (
 restated_cookies as (
 
     select distinct cookie_id
-    from web_sessions
-    where {{ loaded_since_last_run() }}
+    from restated_web_sessions
 
 ),
 
@@ -316,20 +333,28 @@ web_touches as (
 
 ),
 
-keyed_touches as (
+{# the touches of identity records, keyed with one join on the identity map -#}
+record_touches as (
 
     {% for touches in ['email_touches', 'sms_touches', 'app_touches', 'call_touches',
                        'letter_touches', 'order_touches', 'return_touches', 'nps_touches'] %}
+    select * from {{ touches }}
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+
+),
+
+keyed_touches as (
+
     select
-        {{ touches }}.*,
+        record_touches.*,
         identity_map.customer_key
-    from {{ touches }}
+    from record_touches
     left join identity_map
         on
-            {{ touches }}.source_system = identity_map.source_system
-            and {{ touches }}.source_record_id = identity_map.source_record_id
+            record_touches.source_system = identity_map.source_system
+            and record_touches.source_record_id = identity_map.source_record_id
     union all
-    {% endfor %}
     select
         touchpoint_id,
         source_system,

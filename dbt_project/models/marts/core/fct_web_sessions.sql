@@ -9,13 +9,21 @@
         incremental_strategy='delete+insert',
         unique_key='cookie_id',
         on_schema_change='fail',
-        post_hook=[
+        pre_hook=[
             "{{ refresh_customer_keys(\"'webshop'\", 'account_id', anonymous_expression='fact.cookie_id') }}",
         ],
     )
 }}
 
 with
+
+{# each CTE below reads stg_web__events once, so none is materialised whole -#}
+new_web_events as (
+
+    select cookie_id from {{ ref('stg_web__events') }}
+    where {{ loaded_since_last_run() }}
+
+),
 
 web_events as (
 
@@ -36,8 +44,7 @@ identity_map as (
 changed_cookies as (
 
     select distinct cookie_id
-    from web_events
-    where {{ loaded_since_last_run() }}
+    from new_web_events
 
 ),
 

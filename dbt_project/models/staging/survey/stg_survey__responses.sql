@@ -13,7 +13,7 @@ with
 source as (
 
     select * from {{ source('survey', 'responses') }}
-    where {{ loaded_since_staged() }}
+    where {{ loaded_since_staged(source_relation=source('survey', 'responses')) }}
 
 ),
 

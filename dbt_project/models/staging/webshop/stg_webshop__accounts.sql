@@ -1,12 +1,35 @@
-{#- A table, not a view: phones are parsed once per run, not by every reader (identity,
-    the golden record, its history and the quality suites). -#}
-{{ config(materialized='table') }}
+{#- A table, not a view: phones are parsed once, not by every reader (identity, the golden
+    record, its history and the quality suites). Incremental (macros/staging/incremental.sql,
+    versioned staging): a run normalises and parses only the newly loaded raw rows and restates
+    every version of the accounts they touch (delete+insert on account_id). Exact-duplicate
+    versions are compared on the normalised values, the postal code included: a version
+    differing only in postal-code formatting is no change (staged rows hold only the normalised
+    postal code). -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='account_id',
+        on_schema_change='fail',
+        pre_hook=[
+            "{{ restage_if_raw_reloaded(source('webshop', 'accounts')) }}",
+            "{{ delete_versions_without_key('account_id') }}",
+        ],
+    )
+}}
+
+{%- set version_columns = [
+    'account_id', 'customer_number', 'email', 'is_email_valid', 'email_verified', 'first_name',
+    'last_name', 'phone', 'phone_e164', 'is_phone_valid', 'street', 'postal_code',
+    'is_postal_code_valid', 'city', 'country', 'created_at', 'updated_at', '_source_file',
+    '_row_number', '_loaded_at',
+] %}
 
 with
 
 source as (
 
-    select * from {{ source('webshop', 'accounts') }}
+    {{ raw_versions_to_stage(source('webshop', 'accounts'), 'account_id') }}
 
 ),
 
@@ -67,17 +90,40 @@ phones as (
 
 ),
 
-with_phones as (
+loaded_versions as (
 
     select
-        phone_keys.*,
+        phone_keys.account_id,
+        phone_keys.customer_number,
+        phone_keys.email,
+        phone_keys.is_email_valid,
+        phone_keys.email_verified,
+        phone_keys.first_name,
+        phone_keys.last_name,
+        phone_keys.phone,
         phones.phone_e164,
-        coalesce(phones.is_phone_valid, false) as is_phone_valid
+        coalesce(phones.is_phone_valid, false) as is_phone_valid,
+        phone_keys.street,
+        phone_keys.postal_code_normalised as postal_code,
+        phone_keys.is_postal_code_valid,
+        phone_keys.city,
+        phone_keys.country,
+        phone_keys.created_at,
+        phone_keys.updated_at,
+        phone_keys._source_file,
+        phone_keys._row_number,
+        phone_keys._loaded_at
     from phone_keys
     left join phones
         on
             phone_keys.phone = phones.phone
             and phone_keys.phone_region = phones.phone_region
+
+),
+
+restated_versions as (
+
+    {{ with_staged_versions('loaded_versions', 'account_id', version_columns) }}
 
 ),
 
@@ -102,33 +148,14 @@ versions as (
                 updated_at
             order by {{ load_order() }}
         ) as copy_number
-    from with_phones
+    from restated_versions
 
 ),
 
 final as (
 
     select
-        account_id,
-        customer_number,
-        email,
-        is_email_valid,
-        email_verified,
-        first_name,
-        last_name,
-        phone,
-        phone_e164,
-        is_phone_valid,
-        street,
-        postal_code_normalised as postal_code,
-        is_postal_code_valid,
-        city,
-        country,
-        created_at,
-        updated_at,
-        _source_file,
-        _row_number,
-        _loaded_at,
+        {{ version_columns | join(',\n        ') }},
         row_number() over (
             partition by account_id
             order by updated_at desc, {{ load_order('desc') }}
