@@ -1,9 +1,10 @@
 {#- The "as of" date that ends rolling windows and the stage history: var as_of_date when set,
-    otherwise the latest touchpoint date (UTC). One row. -#}
+    otherwise the latest touchpoint date (UTC: the date of the latest instant, one conversion).
+    One row. -#}
 {%- if var('as_of_date') -%}
 {%- set as_of_expression = date_literal(var('as_of_date')) -%}
 {%- else -%}
-{%- set as_of_expression = 'max(' ~ utc_date('occurred_at') ~ ')' -%}
+{%- set as_of_expression = utc_date('max(occurred_at)') -%}
 {%- endif %}
 
 with
