@@ -41,6 +41,20 @@
 {%- endmacro %}
 
 
+{#- Filter of the order returns an incremental fact rebuilds: returns loaded since the last run,
+    and those of orders with a new version (`orders_relation`: the model's orders CTE, current
+    versions). Rendered inside a `where`. -#}
+{% macro returns_to_rebuild(orders_relation='orders') -%}
+    (
+        {{ loaded_since_last_run() }}
+        or order_id in (
+            select {{ orders_relation }}.order_id from {{ orders_relation }}
+            where {{ loaded_since_last_run(orders_relation ~ '._loaded_at') }}
+        )
+    )
+{%- endmacro %}
+
+
 {#- Pre-hook of int_customer_value_segments_observed: a re-run for the same as-of date replaces
     that date's observations (and any from later dates, when the as-of date is set back). -#}
 {% macro delete_value_segment_observations() -%}

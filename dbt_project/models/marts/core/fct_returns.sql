@@ -49,16 +49,10 @@ identity_map as (
 
 ),
 
-{# order returns loaded since the last run, and those of orders with a new version #}
 order_returns_to_build as (
 
     select * from order_returns
-    where
-        {{ loaded_since_last_run() }}
-        or order_id in (
-            select orders.order_id from orders
-            where {{ loaded_since_last_run('orders._loaded_at') }}
-        )
+    where {{ returns_to_rebuild('orders') }}
 
 ),
 
