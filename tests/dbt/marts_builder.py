@@ -316,6 +316,12 @@ def rekey_identities(con: duckdb.DuckDBPyConnection) -> None:
         "insert into marts.customer_identity_map values "
         "('webshop', 'A6', 'K-C6', 'test', 1.0, false, 1)"
     )
+    # a new customer (batch 2's account A7) first seen, visiting and ordering on 2025-07-01,
+    # after the as-of date: their milestones and order day are reached on the next day's run
+    con.execute(
+        "insert into marts.customer_identity_map values "
+        "('webshop', 'A7', 'K-C7', 'test', 1.0, false, 1)"
+    )
 
 
 def load_batch_2(con: duckdb.DuckDBPyConnection) -> None:
@@ -328,6 +334,8 @@ def load_batch_2(con: duckdb.DuckDBPyConnection) -> None:
         _web("W2", "CK1", "page_view", "2025-06-05 10:00:00", medium="email", campaign="CMP1"),
         # CK9 logs into A2: its anonymous past becomes K-C2's
         _web("W14", "CK9", "login", "2025-06-29 08:00:00", account="A2"),
+        # CK3 returns: a new session stitched by the login in its earlier, unchanged session
+        _web("W15", "CK3", "page_view", "2025-06-28 18:00:00"),
     ], batch)  # fmt: skip
     insert_raw(con, "webshop__orders", [
         _order("O4", "A1", "delivered", "SEK", 1200, "2025-06-20 12:00:00",
@@ -381,6 +389,18 @@ def load_batch_2(con: duckdb.DuckDBPyConnection) -> None:
     ], batch)  # fmt: skip
     insert_raw(con, "webshop__orders", [
         _order("O9", "A6", "delivered", "SEK", 100, "2025-03-03 12:00:00"),
+    ], batch)  # fmt: skip
+    # K-C7: everything after the as-of date (2025-06-30); reached on the next day's run
+    insert_raw(con, "webshop__accounts", [
+        {"account_id": "A7", "email": "lena@example.se", "first_name": "Lena",
+         "last_name": "Sjö", "created_at": _ts("2025-07-01 08:00:00"),
+         "updated_at": _ts("2025-07-01 08:00:00")},
+    ], batch)  # fmt: skip
+    insert_raw(con, "web__events", [
+        _web("W16", "CK7", "login", "2025-07-01 10:00:00", account="A7"),
+    ], batch)  # fmt: skip
+    insert_raw(con, "webshop__orders", [
+        _order("O10", "A7", "delivered", "SEK", 300, "2025-07-01 10:30:00"),
     ], batch)  # fmt: skip
 
 

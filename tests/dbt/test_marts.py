@@ -70,6 +70,7 @@ DAILY_MODELS = [
     ("intermediate", "int_customer_orders_summarised"),
     ("intermediate", "int_customer_rfm_scored"),
     ("intermediate", "int_customer_engagement_summarised"),
+    ("intermediate", "int_customer_features_joined"),
     ("marts", "customer_360"),
 ]
 DAILY_SELECTION = ["dim_customer", *(model for _, model in DAILY_MODELS)]
@@ -431,6 +432,31 @@ def test_customer_360_channels_stage_and_clv(scenario: Path) -> None:
     assert c3["predicted_clv_365d_sek"] is None
 
 
+def test_customer_features_one_row_per_customer_with_any(scenario: Path) -> None:
+    """int_customer_features_joined: one row per customer with an order summary, engagement,
+    CLV score or stated channel, and no others."""
+    [(rows, keys, expected, unmatched)] = query(
+        scenario,
+        """
+        with expected as (
+            select customer_key from intermediate.int_customer_orders_summarised
+            union select customer_key from intermediate.int_customer_engagement_summarised
+            union select customer_key from marts.customer_clv
+            union select customer_key from marts.customer_360
+            where stated_preferred_channel is not null
+        ), features as (select customer_key from intermediate.int_customer_features_joined)
+        select
+            (select count(*) from features), (select count(distinct customer_key) from features),
+            (select count(*) from expected),
+            (select count(*) from (
+                select * from expected except select * from features
+            ))
+        """,
+    )
+    assert rows == keys == expected > 0
+    assert unmatched == 0
+
+
 # --- journey ------------------------------------------------------------------------------
 
 
@@ -591,6 +617,19 @@ def test_incremental_run_applied_the_late_and_restating_rows(warehouses: dict[st
     ) == [(3,)]
 
 
+def test_incremental_run_continues_a_cookies_earlier_sessions(
+    warehouses: dict[str, Path],
+) -> None:
+    """CK3's new event restates the cookie from its new session on: the earlier session (kept
+    from the table) keeps its number, and its login stitches the new one."""
+    database = warehouses["after_batch_2"]
+    assert query(
+        database,
+        "select session_id, account_id, stitch_method, event_count "
+        "from incremental_result.fct_web_sessions where cookie_id = 'CK3' order by 1",
+    ) == [("CK3-1", "A3", "login", 3), ("CK3-2", "A3", "prior_login", 1)]
+
+
 def test_incremental_run_follows_identity_changes(warehouses: dict[str, Path]) -> None:
     """Rows the incremental run did not re-read carry the re-keyed customers."""
     database = warehouses["after_batch_2"]
@@ -644,3 +683,37 @@ def test_next_day_run_moves_stages_with_time(warehouses: dict[str, Path]) -> Non
         ("developing", d(2025, 6, 1), d(2025, 7, 1), 30),
         ("at_risk", d(2025, 7, 1), None, 0),
     ]
+
+
+def test_next_day_run_reaches_pending_milestones(warehouses: dict[str, Path]) -> None:
+    """K-C7 is first seen, visits and orders on 2025-07-01, after batch 2's as-of date: no
+    milestone, order day or stage yet; the next day's run (as-of date 2025-07-01, no new data)
+    reaches them — incrementally, as a full rebuild does."""
+    database = warehouses["after_batch_2"]
+    [after_batch_2] = query(
+        database,
+        "select aware_on, engaged_on, first_order_on, pending_milestone_on "
+        "from incremental_result.int_customer_funnel_milestones where customer_key = 'K-C7'",
+    )
+    d = date
+    assert after_batch_2 == (None, None, None, d(2025, 7, 1))
+    assert query(
+        database,
+        "select count(*) from incremental_result.int_customer_order_days "
+        "where customer_key = 'K-C7'",
+    ) == [(0,)]
+    assert query(
+        database,
+        "select aware_on, engaged_on, first_order_on "
+        "from next_day_result.int_customer_funnel_milestones where customer_key = 'K-C7'",
+    ) == [(d(2025, 7, 1), d(2025, 7, 1), d(2025, 7, 1))]
+    assert query(
+        database,
+        "select order_date, order_count from next_day_result.int_customer_order_days "
+        "where customer_key = 'K-C7'",
+    ) == [(d(2025, 7, 1), 1)]
+    assert query(
+        database,
+        "select stage, valid_from, valid_to from next_day_result.fct_customer_stage_history "
+        "where customer_key = 'K-C7'",
+    ) == [("onboarding", d(2025, 7, 1), None)]

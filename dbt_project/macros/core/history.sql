@@ -64,6 +64,22 @@
 {%- endmacro %}
 
 
+{#- The latest value-segment observation date dim_customer_history's rows hold, as text (none
+    when the table is empty or while parsing): read when the model is compiled, so the scan of
+    the observations compares with a literal. -#}
+{% macro latest_value_segment_observation() -%}
+    {%- if not execute -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set query -%}
+        select cast(max(value_segment_observed_on) as {{ dbt.type_string() }})
+        from {{ this }}
+        where is_current
+    {%- endset -%}
+    {{ return(run_query(query).columns[0].values()[0]) }}
+{%- endmacro %}
+
+
 {#- Post-hook of dim_customer_history: drop the history of customer keys that no longer exist
     (identity resolution merged or split them away). -#}
 {% macro delete_retired_customer_history() -%}
@@ -73,4 +89,56 @@
     {%- else -%}
         select 1
     {%- endif -%}
+{%- endmacro %}
+
+
+{#- dim_customer_history: `column` (a load or change time) after `since` (a load time as text;
+    `true` when none: the first run, or no address was ever loaded). -#}
+{% macro history_loaded_since(since, column='_loaded_at') -%}
+    {%- if since is none -%}
+        true
+    {%- else -%}
+        {{ column }} > {{ dbt.string_literal(since) }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- dim_customer_history: the consent changes (`consent_relation`: fct_consent_events rows with a
+    customer) and stage intervals (`stage_relation`) as changes — each sets one attribute group,
+    at an instant (changed_at) or from UTC midnight of a day (changed_on). The candidates'
+    fingerprints and the rebuilt rows' change_fingerprint both read this shape. -#}
+{% macro history_fingerprinted_changes(consent_relation, stage_relation) -%}
+    select
+        customer_key,
+        recorded_at as changed_at,
+        cast(null as date) as changed_on,
+        {{ dbt.concat(["'consent_'", 'channel']) }} as change_kind,
+        is_opt_in,
+        cast(null as {{ dbt.type_string() }}) as stage
+    from {{ consent_relation }} as consent_changes
+    union all
+    select
+        customer_key,
+        null as changed_at,
+        valid_from as changed_on,
+        'stage' as change_kind,
+        null as is_opt_in,
+        stage
+    from {{ stage_relation }} as stage_changes
+{%- endmacro %}
+
+
+{#- dim_customer_history: the key its fingerprints are grouped and compared by — the customer
+    key; DuckDB: its 64-bit hash (an integer groups and joins much faster than text). Customers
+    sharing a hash share one fingerprint: both are rebuilt when either changes. -#}
+{% macro history_group_key(column) -%}
+    {{ return(adapter.dispatch('history_group_key')(column)) }}
+{%- endmacro %}
+
+{% macro default__history_group_key(column) -%}
+    {{ column }}
+{%- endmacro %}
+
+{% macro duckdb__history_group_key(column) -%}
+    hash({{ column }})
 {%- endmacro %}

@@ -1,10 +1,17 @@
 {#- The latest load time in {{ this }}, `lookback_days` earlier, as text (none when the table
     is empty, while parsing, or — with `reloaded_from` — when that raw table was emptied and
     reloaded since: its earliest load time is later than the table's). Read when the model is
-    compiled, so filters compare with a literal and scans can skip whole row groups. -#}
+    compiled, so filters compare with a literal and scans can skip whole row groups; read once
+    per rendering (the model's SQL, then its hooks — before the first hook changes the table),
+    not once per call. -#}
 {% macro latest_load_time(lookback_days=0, reloaded_from=none) -%}
     {%- if not execute -%}
         {{ return(none) }}
+    {%- endif -%}
+    {#- read once per rendering of a model (its SQL; its hooks): kept in the node's context -#}
+    {%- set cache_key = 'latest_load_time|' ~ this ~ '|' ~ lookback_days ~ '|' ~ reloaded_from -%}
+    {%- if model is mapping and cache_key in model -%}
+        {{ return(model[cache_key]) }}
     {%- endif -%}
     {%- set latest = dbt.dateadd('day', -1 * lookback_days, 'max(_loaded_at)') -%}
     {%- set query -%}
@@ -22,7 +29,11 @@
             {%- endif %}
         from {{ this }}
     {%- endset -%}
-    {{ return(run_query(query).columns[0].values()[0]) }}
+    {%- set latest = run_query(query).columns[0].values()[0] -%}
+    {%- if model is mapping -%}
+        {%- do model.update({cache_key: latest}) -%}
+    {%- endif -%}
+    {{ return(latest) }}
 {%- endmacro %}
 
 
@@ -64,4 +75,45 @@
     {%- else -%}
         select 1
     {%- endif -%}
+{%- endmacro %}
+
+
+{#- fct_web_sessions: a lower bound of the restart points of an incremental run (see the model),
+    as text: the earliest event loaded since the last run, or the start of a stored session ending
+    less than the session timeout plus an hour before it, if earlier. A literal, so the scan of
+    the events skips the row groups of earlier events. 'none' when no event was loaded since;
+    none on a full build. -#}
+{% macro web_session_restart_bound(events_relation) -%}
+    {%- if not execute or not is_incremental() -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set joinable_since = dbt.dateadd(
+        'minute', -1 * (var('session_timeout_minutes') + 60), 'new_events.earliest_at'
+    ) -%}
+    {%- set query -%}
+        with new_events as (
+            select min(occurred_at) as earliest_at
+            from {{ events_relation }}
+            where {{ loaded_since_last_run() }}
+        ),
+
+        joinable_sessions as (
+            select min(sessions.session_started_at) as earliest_at
+            from {{ this }} as sessions
+            cross join new_events
+            where sessions.session_ended_at >= {{ joinable_since }}
+        )
+
+        select
+            cast(
+                case
+                    when joinable_sessions.earliest_at < new_events.earliest_at
+                        then joinable_sessions.earliest_at
+                    else new_events.earliest_at
+                end as {{ dbt.type_string() }}
+            )
+        from new_events
+        cross join joinable_sessions
+    {%- endset -%}
+    {{ return(run_query(query).columns[0].values()[0] or 'none') }}
 {%- endmacro %}

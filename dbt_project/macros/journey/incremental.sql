@@ -30,12 +30,17 @@
 
 
 {#- Post-hooks of fct_customer_stage_history: drop the intervals of customers without stage
-    points; the current intervals count their days to the (new) as-of date. -#}
+    points; the current intervals count their days to the (new) as-of date. The customers with
+    stage points are those with a funnel milestone (int_customer_stage_points keeps exactly
+    them, and each has a point: the milestone's day or the first order day), read from the
+    milestones, a table a ninth the size of the points. -#}
 {% macro delete_stage_history_without_points() -%}
     {%- if is_incremental() -%}
         delete from {{ this }}
         where customer_key not in (
-            select customer_key from {{ ref('int_customer_stage_points') }}
+            select customer_key
+            from {{ ref('int_customer_funnel_milestones') }}
+            where coalesce(aware_on, engaged_on, considering_on, first_order_on) is not null
         )
     {%- else -%}
         select 1

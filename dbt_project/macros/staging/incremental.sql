@@ -49,6 +49,18 @@
 {%- endmacro %}
 
 
+{#- Trailing clause of an event staging model: a full build writes its rows in load order, so
+    each row group holds a narrow range of load times and the `_loaded_at` filters of the
+    incremental facts (loaded_since_last_run) skip every row group loaded before their last run
+    (zone maps). The deduplication window scatters the rows otherwise. Increments append only
+    newly loaded rows, which keeps the order. -#}
+{% macro in_load_order() -%}
+    {%- if not is_incremental() -%}
+        order by _loaded_at
+    {%- endif -%}
+{%- endmacro %}
+
+
 {#- Pre-hook: when the raw table was emptied and reloaded (an extract full refresh: its earliest
     load time is later than the table's), the table is emptied too and the run stages every raw
     row again — as a full build would. -#}

@@ -8,13 +8,25 @@
     fct_customer_stage_history (from UTC midnight). Value segment: as observed by each run
     (int_customer_value_segments_observed, from UTC midnight of the as-of date); null before the
     first observation.
-    Incremental by customer: the change list of every customer is gathered (plain column scans,
-    no per-row text or time-zone conversion) and fingerprinted (fingerprint_agg: row count and
-    sum of the rows' hashes); only customers whose fingerprint differs from the one their rows
-    were built from — new data, late data, time-driven stage changes, segment changes, identity
-    re-keys — are rebuilt (delete+insert on customer_key); retired customer keys are deleted.
-    A customer's rows depend on nothing but its change list, so rebuilding exactly the customers
-    whose list changed gives the rows of a full rebuild. -#}
+    Incremental by customer (delete+insert on customer_key): a customer's rows depend on nothing
+    but its change list, so rebuilding every customer whose list may have changed gives the rows
+    of a full rebuild. Candidates come from change signals, not from a scan of every list:
+    - address versions loaded since the last run (_loaded_at: the latest load time of the
+      address versions a customer's rows were built from; incremental lookback applies);
+    - customer keys that gained or lost identity records since then (customer_key_history, old
+      and new keys: a record's address versions, consent links and stage inputs move with it);
+    - value segments observed after the latest observation the rows hold
+      (value_segment_observed_on) or on the as-of date, and the customers with rows from UTC
+      midnight of the as-of date on (a run for the same or an earlier as-of date replaces
+      observations from that date on);
+    - consent changes and stage intervals (no load time of their own: re-resolved consent
+      links, stage intervals moved by late data or by time alone): change_fingerprint, a
+      fingerprint of just those two inputs (plain column scans grouped by customer), compared
+      with the one on the customer's current row.
+    A new customer always has a value-segment observation on the as-of date. Candidates are
+    golden-record customers only; a post-hook deletes retired customer keys. -#}
+{%- set since = latest_load_time(var('incremental_lookback_days')) if is_incremental() else none -%}
+{%- set observed_since = latest_value_segment_observation() if is_incremental() else none -%}
 {{
     config(
         materialized='incremental',
@@ -65,13 +77,17 @@ customers as (
 
 ),
 
+as_of as (
+
+    select as_of_date from {{ ref('int_as_of_date') }}
+
+),
+
 value_segments as (
 
     select value_segments.*
     from {{ ref('int_customer_value_segments_observed') }} as value_segments
-    where value_segments.observed_on <= (
-            select as_of.as_of_date from {{ ref('int_as_of_date') }} as as_of
-        )
+    where value_segments.observed_on <= (select as_of.as_of_date from as_of)
 
 ),
 
@@ -85,47 +101,169 @@ identity_map as (
 
 ),
 
-address_versions as (
+{# the changes without a load time of their own (consent changes, stage intervals) -#}
+fingerprinted_changes as (
 
-    select
-        'crm' as source_system,
-        customer_number as source_record_id,
-        street,
-        postal_code,
-        city,
-        country,
-        updated_at as observed_at
-    from crm_customers
-    union all
-    select
-        'webshop' as source_system,
-        account_id as source_record_id,
-        street,
-        postal_code,
-        city,
-        country,
-        updated_at as observed_at
-    from webshop_accounts
-    union all
-    select
-        'postal' as source_system,
-        recipient_id as source_record_id,
-        street,
-        postal_code,
-        city,
-        country,
-        updated_at as observed_at
-    from postal_recipients
+    {{ history_fingerprinted_changes('consent_events', 'stage_history') }}
 
 ),
 
-{# one timeline of changes per customer; each row sets one attribute group, at an instant
-    (changed_at) or from UTC midnight of a day (changed_on: turned into an instant only for the
-    customers to rebuild, which spares the conversion on every run's fingerprint scan) -#}
+{% if is_incremental() -%}
+{# customers whose consent changes or stage intervals differ from those their rows were built
+    from (a customer with neither has no fingerprint), by group key (history_group_key). The
+    large relations are read here directly: each CTE is read once, so none is materialised -#}
+changed_fingerprints as (
+
+    select coalesce(input_fingerprints.group_key, current_rows.group_key) as group_key
+    from (
+        select
+            {{ history_group_key('customer_key') }} as group_key,
+            {{ fingerprint_agg(['changed_at', 'changed_on', 'change_kind', 'is_opt_in', 'stage']) }}
+                as change_fingerprint
+        from (
+            {{ history_fingerprinted_changes(
+                '(select * from ' ~ ref('fct_consent_events') ~ ' where customer_key is not null)',
+                ref('fct_customer_stage_history'),
+            ) }}
+        ) as all_fingerprinted_changes
+        group by {{ history_group_key('customer_key') }}
+    ) as input_fingerprints
+    full outer join (
+        select
+            {{ history_group_key('customer_key') }} as group_key,
+            change_fingerprint
+        from {{ this }}
+        where is_current and change_fingerprint is not null
+    ) as current_rows
+        on input_fingerprints.group_key = current_rows.group_key
+    where input_fingerprints.change_fingerprint is distinct from current_rows.change_fingerprint
+
+),
+
+{# customers whose other inputs may have changed since the last run -#}
+candidates as (
+
+    {# address versions loaded since the last run (postal: its raw rows, as the staging view
+        cannot filter before its dedup window; a superset of the staged ones) -#}
+    select cast(map.customer_key as {{ dbt.type_string() }}) as customer_key
+    from (
+        select
+            'crm' as source_system,
+            customer_number as source_record_id
+        from {{ ref('stg_crm__customers') }}
+        where {{ history_loaded_since(since) }}
+        union all
+        select
+            'webshop' as source_system,
+            account_id as source_record_id
+        from {{ ref('stg_webshop__accounts') }}
+        where {{ history_loaded_since(since) }}
+        union all
+        select
+            'postal' as source_system,
+            recipient_id as source_record_id
+        from {{ source('postal', 'recipients') }}
+        where {{ history_loaded_since(since) }}
+    ) as loaded_versions
+    inner join {{ source('identity', 'customer_identity_map') }} as map
+        on
+            loaded_versions.source_system = map.source_system
+            and loaded_versions.source_record_id = map.source_record_id
+    where map.source_system in ('crm', 'webshop', 'postal')
+    {# keys that gained or lost identity records since the last run -#}
+    union
+    select cast(key_history.old_customer_key as {{ dbt.type_string() }}) as customer_key
+    from {{ source('identity', 'customer_key_history') }} as key_history
+    where {{ history_loaded_since(since, 'key_history.changed_at') }}
+    union
+    select cast(key_history.new_customer_key as {{ dbt.type_string() }}) as customer_key
+    from {{ source('identity', 'customer_key_history') }} as key_history
+    where {{ history_loaded_since(since, 'key_history.changed_at') }}
+    {# value segments observed after the latest observation the rows hold, or on the as-of
+        date (the same date run again, or set back: its observations were replaced) -#}
+    union
+    select observations.customer_key
+    from {{ ref('int_customer_value_segments_observed') }} as observations
+    where
+        observations.observed_on <= (select as_of.as_of_date from as_of)
+        and (
+            observations.observed_on >= (select as_of.as_of_date from as_of)
+            {%- if observed_since is not none %}
+            or observations.observed_on > {{ date_literal(observed_since) }}
+            {%- else %}
+            or true
+            {%- endif %}
+        )
+    {# rows from UTC midnight of the as-of date on: observations there were replaced -#}
+    union
+    select built.customer_key
+    from {{ this }} as built
+    where built.valid_from >= (select {{ utc_midnight('as_of.as_of_date') }} from as_of)
+
+),
+
+{# customers to rebuild: golden-record customers only (identity resolution may have retired a
+    key) -#}
+affected as (
+
+    select customer_key from customers
+    where
+        customer_key in (select candidates.customer_key from candidates)
+        or {{ history_group_key('customer_key') }} in (
+            select changed_fingerprints.group_key from changed_fingerprints
+        )
+
+),
+{%- else -%}
+affected as (
+
+    select customer_key from customers
+
+),
+{%- endif %}
+
+affected_records as (
+
+    select identity_map.*
+    from identity_map
+    where
+        identity_map.source_system in ('crm', 'webshop', 'postal')
+        and identity_map.customer_key in (select affected.customer_key from affected)
+
+),
+
+{# every version of the affected customers' CRM, web-shop and postal records (joined per source:
+    the scans then skip other records early) -#}
+address_versions as (
+
+    {% for relation, source_system, record_id in [
+        ('crm_customers', 'crm', 'customer_number'),
+        ('webshop_accounts', 'webshop', 'account_id'),
+        ('postal_recipients', 'postal', 'recipient_id'),
+    ] -%}
+    {% if not loop.first %}union all{% endif %}
+    select
+        affected_records.customer_key,
+        {{ relation }}.street,
+        {{ relation }}.postal_code,
+        {{ relation }}.city,
+        {{ relation }}.country,
+        {{ relation }}.updated_at as observed_at,
+        {{ relation }}._loaded_at
+    from {{ relation }}
+    inner join affected_records
+        on
+            affected_records.source_system = '{{ source_system }}'
+            and {{ relation }}.{{ record_id }} = affected_records.source_record_id
+    {% endfor %}
+
+),
+
+{# one timeline of the affected customers' changes -#}
 changes as (
 
     select
-        identity_map.customer_key,
+        address_versions.customer_key,
         address_versions.observed_at as changed_at,
         cast(null as date) as changed_on,
         'address' as change_kind,
@@ -135,12 +273,9 @@ changes as (
         address_versions.country,
         cast(null as boolean) as is_opt_in,
         cast(null as {{ dbt.type_string() }}) as stage,
-        cast(null as {{ dbt.type_string() }}) as value_segment
+        cast(null as {{ dbt.type_string() }}) as value_segment,
+        address_versions._loaded_at
     from address_versions
-    inner join identity_map
-        on
-            address_versions.source_system = identity_map.source_system
-            and address_versions.source_record_id = identity_map.source_record_id
     where
         address_versions.street is not null
         or address_versions.postal_code is not null
@@ -148,31 +283,19 @@ changes as (
     union all
     select
         customer_key,
-        recorded_at as changed_at,
-        null as changed_on,
-        {{ dbt.concat(["'consent_'", 'channel']) }} as change_kind,
+        changed_at,
+        changed_on,
+        change_kind,
         null as street,
         null as postal_code,
         null as city,
         null as country,
         is_opt_in,
-        null as stage,
-        null as value_segment
-    from consent_events
-    union all
-    select
-        customer_key,
-        null as changed_at,
-        valid_from as changed_on,
-        'stage' as change_kind,
-        null as street,
-        null as postal_code,
-        null as city,
-        null as country,
-        null as is_opt_in,
         stage,
-        null as value_segment
-    from stage_history
+        null as value_segment,
+        null as _loaded_at
+    from fingerprinted_changes
+    where customer_key in (select affected.customer_key from affected)
     union all
     select
         customer_key,
@@ -185,56 +308,23 @@ changes as (
         null as country,
         null as is_opt_in,
         null as stage,
-        value_segment
+        value_segment,
+        null as _loaded_at
     from value_segments
+    where customer_key in (select affected.customer_key from affected)
 
 ),
 
-{# each customer key's changes, fingerprinted -#}
-fingerprints as (
-
-    select
-        customer_key,
-        {{ fingerprint_agg([
-            'changed_at', 'changed_on', 'change_kind', 'street', 'postal_code', 'city', 'country',
-            'is_opt_in', 'stage', 'value_segment',
-        ]) }} as change_fingerprint
-    from changes
-    group by customer_key
-
-),
-
-{# customers to (re)build: golden-record customers only (identity resolution may have retired
-    a key); all on a full build, else those whose changes differ from their built rows' -#}
-affected as (
-
-    select fingerprints.*
-    from fingerprints
-    inner join customers
-        on fingerprints.customer_key = customers.customer_key
-    {% if is_incremental() -%}
-    left join (
-        select
-            customer_key,
-            change_fingerprint
-        from {{ this }}
-        where is_current
-    ) as built
-        on fingerprints.customer_key = built.customer_key
-    where built.change_fingerprint is null
-        or built.change_fingerprint <> fingerprints.change_fingerprint
-    {%- endif %}
-
-),
-
-{# the changes of each affected customer in a fixed order; the address group's four columns
-    change together, so the address rows get their own sequence number to look up -#}
+{# the changes of each customer in a fixed order; the address group's four columns change
+    together, so the address rows get their own sequence number to look up -#}
 {% set changed_at = 'coalesce(changes.changed_at, ' ~ utc_midnight('changes.changed_on') ~ ')' -%}
 sequenced as (
 
     select
         changes.customer_key,
         {{ changed_at }} as changed_at,
+        changes.changed_at as change_instant,
+        changes.changed_on,
         changes.change_kind,
         changes.street,
         changes.postal_code,
@@ -243,7 +333,7 @@ sequenced as (
         changes.is_opt_in,
         changes.stage,
         changes.value_segment,
-        affected.change_fingerprint,
+        changes._loaded_at,
         row_number() over (
             partition by changes.customer_key
             order by
@@ -258,8 +348,31 @@ sequenced as (
                 changes.value_segment
         ) as change_sequence
     from changes
-    inner join affected
-        on changes.customer_key = affected.customer_key
+
+),
+
+{# per customer: the fingerprint of its consent changes and stage intervals (the same columns
+    as the candidates' fingerprints) and the latest load time of its address versions -#}
+customer_fingerprints as (
+
+    select
+        customer_key,
+        {{ fingerprint_agg(['change_instant', 'changed_on', 'change_kind', 'is_opt_in', 'stage'])
+        }} as change_fingerprint
+    from sequenced
+    where change_kind not in ('address', 'value_segment')
+    group by customer_key
+
+),
+
+customer_lineage as (
+
+    select
+        customer_key,
+        max(_loaded_at) as _loaded_at
+    from sequenced
+    where change_kind = 'address'
+    group by customer_key
 
 ),
 
@@ -273,7 +386,6 @@ states as (
         customer_key,
         changed_at,
         change_sequence,
-        change_fingerprint,
         max(case when change_kind = 'address' then change_sequence end)
             over ({{ running }}) as address_sequence,
         {% for channel in ['email', 'sms', 'postal', 'phone', 'push'] %}
@@ -286,6 +398,9 @@ states as (
         {% endfor %}
         {{ last_non_null('stage', running) }} as journey_stage,
         {{ last_non_null('value_segment', running) }} as value_segment,
+        {{ last_non_null(
+            "case when change_kind = 'value_segment' then changed_on end", running
+        ) }} as value_segment_observed_on,
         lead(change_sequence)
             over (partition by customer_key order by change_sequence) as next_change_sequence,
         lead(changed_at)
@@ -311,7 +426,7 @@ instants as (
         states.has_push_consent,
         states.journey_stage,
         states.value_segment,
-        states.change_fingerprint
+        states.value_segment_observed_on
     from states
     left join sequenced as addresses
         on
@@ -352,25 +467,31 @@ final as (
 
     select
         {{ dbt.concat([
-            'customer_key', "'|'", dbt.cast('changed_at', dbt.type_string()),
+            'periods.customer_key', "'|'", dbt.cast('periods.changed_at', dbt.type_string()),
         ]) }} as customer_history_id,
-        customer_key,
-        changed_at as valid_from,
-        next_changed_at as valid_to,
-        next_changed_at is null as is_current,
-        street,
-        postal_code,
-        city,
-        country,
-        has_email_consent,
-        has_sms_consent,
-        has_postal_consent,
-        has_phone_consent,
-        has_push_consent,
-        journey_stage,
-        value_segment,
-        change_fingerprint
+        periods.customer_key,
+        periods.changed_at as valid_from,
+        periods.next_changed_at as valid_to,
+        periods.next_changed_at is null as is_current,
+        periods.street,
+        periods.postal_code,
+        periods.city,
+        periods.country,
+        periods.has_email_consent,
+        periods.has_sms_consent,
+        periods.has_postal_consent,
+        periods.has_phone_consent,
+        periods.has_push_consent,
+        periods.journey_stage,
+        periods.value_segment,
+        periods.value_segment_observed_on,
+        customer_fingerprints.change_fingerprint,
+        customer_lineage._loaded_at
     from periods
+    left join customer_fingerprints
+        on periods.customer_key = customer_fingerprints.customer_key
+    left join customer_lineage
+        on periods.customer_key = customer_lineage.customer_key
 
 )
 

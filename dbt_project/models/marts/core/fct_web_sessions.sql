@@ -1,8 +1,14 @@
 {#- Web sessions: cookie events split by 30 minutes of inactivity (var session_timeout_minutes),
     stitched to a web-shop account by login — retroactively for the cookie's anonymous past.
-    Incremental by cookie: every cookie with events loaded since the last run is re-sessionised
-    from its whole history (delete+insert on cookie_id), so late events and later logins restate
-    that cookie's sessions exactly as a full build would. -#}
+    Incremental by cookie (delete+insert on cookie_id): every cookie with events loaded since the
+    last run is restated. Its events are sessionised again only from its restart point: the
+    earliest new event, or the start of the stored session that event can join (one ending less
+    than the timeout plus an hour before it). Earlier sessions ("kept") end more than the timeout
+    before any new event, so their boundaries, numbers and aggregates are those of a full build
+    and are taken from the table; the first event from the restart point starts a session in a
+    full build too (its predecessor is the same old event), so numbering continues after the
+    kept sessions. Every session of the cookie is stitched again from all its logins (a later
+    login re-stitches the anonymous past), exactly as a full build does. -#}
 {{
     config(
         materialized='incremental',
@@ -17,17 +23,14 @@
 
 with
 
-{# each CTE below reads stg_web__events once, so none is materialised whole -#}
+{# the events are read by separate CTEs (none is materialised whole) -#}
 new_web_events as (
 
-    select cookie_id from {{ ref('stg_web__events') }}
+    select
+        cookie_id,
+        occurred_at
+    from {{ ref('stg_web__events') }}
     where {{ loaded_since_last_run() }}
-
-),
-
-web_events as (
-
-    select * from {{ ref('stg_web__events') }}
 
 ),
 
@@ -43,19 +46,159 @@ identity_map as (
 
 changed_cookies as (
 
-    select distinct cookie_id
+    select
+        cookie_id,
+        min(occurred_at) as earliest_new_event_at
     from new_web_events
+    group by cookie_id
+
+),
+
+{% if is_incremental() -%}
+{%- set restart_bound = web_session_restart_bound(ref('stg_web__events')) -%}
+stored_sessions as (
+
+    select stored.*
+    from {{ this }} as stored
+    inner join changed_cookies
+        on stored.cookie_id = changed_cookies.cookie_id
+
+),
+
+{# the stored session the earliest new event can join or extend, if any (filters in `where`,
+    after an equi-join: inequality join conditions wreck the row estimates) -#}
+joinable_sessions as (
+
+    select
+        stored_sessions.cookie_id,
+        min(stored_sessions.session_started_at) as session_started_at
+    from stored_sessions
+    inner join changed_cookies
+        on stored_sessions.cookie_id = changed_cookies.cookie_id
+    where
+        stored_sessions.session_started_at <= changed_cookies.earliest_new_event_at
+        and stored_sessions.session_ended_at >= {{ dbt.dateadd(
+            'minute',
+            -1 * (var('session_timeout_minutes') + 60),
+            'changed_cookies.earliest_new_event_at',
+        ) }}
+    group by stored_sessions.cookie_id
+
+),
+
+restart_points as (
+
+    select
+        changed_cookies.cookie_id,
+        coalesce(
+            joinable_sessions.session_started_at, changed_cookies.earliest_new_event_at
+        ) as restart_at
+    from changed_cookies
+    left join joinable_sessions
+        on changed_cookies.cookie_id = joinable_sessions.cookie_id
+
+),
+
+kept_sessions as (
+
+    select stored_sessions.*
+    from stored_sessions
+    inner join restart_points
+        on stored_sessions.cookie_id = restart_points.cookie_id
+    where stored_sessions.session_started_at < restart_points.restart_at
+
+),
+
+kept_session_counts as (
+
+    select
+        cookie_id,
+        count(*) as kept_session_count
+    from kept_sessions
+    group by cookie_id
+
+),
+
+restarts as (
+
+    select
+        restart_points.cookie_id,
+        restart_points.restart_at,
+        coalesce(kept_session_counts.kept_session_count, 0) as kept_session_count
+    from restart_points
+    left join kept_session_counts
+        on restart_points.cookie_id = kept_session_counts.cookie_id
+
+),
+
+recent_web_events as (
+
+    select * from {{ ref('stg_web__events') }}
+    where
+        {% if restart_bound == 'none' -%}
+        1 = 0
+        {%- elif restart_bound is none -%}
+        true
+        {%- else -%}
+        occurred_at >= {{ dbt.string_literal(restart_bound) }}
+        {%- endif %}
 
 ),
 
 cookie_events as (
 
-    select web_events.*
+    select
+        recent_web_events.*,
+        restarts.kept_session_count
+    from recent_web_events
+    inner join restarts
+        on recent_web_events.cookie_id = restarts.cookie_id
+    where recent_web_events.occurred_at >= restarts.restart_at
+
+),
+
+{# every login of a restated cookie: kept sessions are stitched again too -#}
+logins as (
+
+    select
+        login_events.cookie_id,
+        login_events.account_id,
+        login_events.occurred_at as logged_in_at
+    from {{ ref('stg_web__events') }} as login_events
+    inner join changed_cookies
+        on login_events.cookie_id = changed_cookies.cookie_id
+    where login_events.event_type = 'login' and login_events.account_id is not null
+
+),
+{%- else %}
+web_events as (
+
+    select * from {{ ref('stg_web__events') }}
+
+),
+
+cookie_events as (
+
+    select
+        web_events.*,
+        0 as kept_session_count
     from web_events
     inner join changed_cookies
         on web_events.cookie_id = changed_cookies.cookie_id
 
 ),
+
+logins as (
+
+    select
+        cookie_id,
+        account_id,
+        occurred_at as logged_in_at
+    from cookie_events
+    where event_type = 'login' and account_id is not null
+
+),
+{%- endif %}
 
 gaps as (
 
@@ -89,7 +232,7 @@ numbered_events as (
 
     select
         session_starts.*,
-        sum(session_starts.is_session_start) over (
+        session_starts.kept_session_count + sum(session_starts.is_session_start) over (
             partition by session_starts.cookie_id
             order by session_starts.occurred_at, session_starts.event_id
             rows between unbounded preceding and current row
@@ -131,74 +274,11 @@ landing_events as (
 
 ),
 
-logins as (
-
-    select
-        cookie_id,
-        account_id,
-        occurred_at as logged_in_at
-    from cookie_events
-    where event_type = 'login' and account_id is not null
-
-),
-
-{# per session: the first login inside it, else the latest login before it, else the first
-    login after it (retroactive stitching of the anonymous past) -#}
-login_candidates as (
+rebuilt_sessions as (
 
     select
         sessions.cookie_id,
         sessions.session_number,
-        logins.account_id,
-        case
-            when logins.logged_in_at < sessions.session_started_at then 'prior_login'
-            when logins.logged_in_at > sessions.session_ended_at then 'retroactive'
-            else 'login'
-        end as stitch_method,
-        row_number() over (
-            partition by sessions.cookie_id, sessions.session_number
-            order by
-                case
-                    when logins.logged_in_at < sessions.session_started_at then 1
-                    when logins.logged_in_at > sessions.session_ended_at then 2
-                    else 0
-                end,
-                case
-                    when logins.logged_in_at >= sessions.session_started_at
-                        then logins.logged_in_at
-                end asc nulls last,
-                case
-                    when logins.logged_in_at < sessions.session_started_at
-                        then logins.logged_in_at
-                end desc nulls last,
-                logins.account_id
-        ) as candidate_rank
-    from sessions
-    inner join logins
-        on sessions.cookie_id = logins.cookie_id
-
-),
-
-session_accounts as (
-
-    select
-        cookie_id,
-        session_number,
-        account_id,
-        stitch_method
-    from login_candidates
-    where candidate_rank = 1
-
-),
-
-joined as (
-
-    select
-        sessions.cookie_id,
-        sessions.session_number,
-        session_accounts.account_id,
-        session_accounts.stitch_method,
-        identity_map.customer_key,
         sessions.session_started_at,
         sessions.session_ended_at,
         sessions.event_count,
@@ -217,10 +297,110 @@ joined as (
         on
             sessions.cookie_id = landing_events.cookie_id
             and sessions.session_number = landing_events.session_number
+
+),
+
+all_sessions as (
+
+    select * from rebuilt_sessions
+    {%- if is_incremental() %}
+    union all
+    select
+        cookie_id,
+        session_number,
+        session_started_at,
+        session_ended_at,
+        event_count,
+        page_view_count,
+        has_login,
+        has_add_to_cart,
+        has_checkout,
+        landing_page_path,
+        utm_source,
+        utm_medium,
+        campaign_id as utm_campaign,
+        referrer_host,
+        _loaded_at
+    from kept_sessions
+    {%- endif %}
+
+),
+
+{# per session: the first login inside it, else the latest login before it, else the first
+    login after it (retroactive stitching of the anonymous past) -#}
+login_candidates as (
+
+    select
+        all_sessions.cookie_id,
+        all_sessions.session_number,
+        logins.account_id,
+        case
+            when logins.logged_in_at < all_sessions.session_started_at then 'prior_login'
+            when logins.logged_in_at > all_sessions.session_ended_at then 'retroactive'
+            else 'login'
+        end as stitch_method,
+        row_number() over (
+            partition by all_sessions.cookie_id, all_sessions.session_number
+            order by
+                case
+                    when logins.logged_in_at < all_sessions.session_started_at then 1
+                    when logins.logged_in_at > all_sessions.session_ended_at then 2
+                    else 0
+                end,
+                case
+                    when logins.logged_in_at >= all_sessions.session_started_at
+                        then logins.logged_in_at
+                end asc nulls last,
+                case
+                    when logins.logged_in_at < all_sessions.session_started_at
+                        then logins.logged_in_at
+                end desc nulls last,
+                logins.account_id
+        ) as candidate_rank
+    from all_sessions
+    inner join logins
+        on all_sessions.cookie_id = logins.cookie_id
+
+),
+
+session_accounts as (
+
+    select
+        cookie_id,
+        session_number,
+        account_id,
+        stitch_method
+    from login_candidates
+    where candidate_rank = 1
+
+),
+
+joined as (
+
+    select
+        all_sessions.cookie_id,
+        all_sessions.session_number,
+        session_accounts.account_id,
+        session_accounts.stitch_method,
+        identity_map.customer_key,
+        all_sessions.session_started_at,
+        all_sessions.session_ended_at,
+        all_sessions.event_count,
+        all_sessions.page_view_count,
+        all_sessions.has_login,
+        all_sessions.has_add_to_cart,
+        all_sessions.has_checkout,
+        all_sessions.landing_page_path,
+        all_sessions.utm_source,
+        all_sessions.utm_medium,
+        all_sessions.utm_campaign,
+        all_sessions.referrer_host,
+        all_sessions._loaded_at
+    from all_sessions
     left join session_accounts
         on
-            sessions.cookie_id = session_accounts.cookie_id
-            and sessions.session_number = session_accounts.session_number
+            all_sessions.cookie_id = session_accounts.cookie_id
+            and all_sessions.session_number = session_accounts.session_number
     left join identity_map
         on session_accounts.account_id = identity_map.account_id
 

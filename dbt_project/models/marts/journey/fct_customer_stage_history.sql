@@ -18,6 +18,7 @@
     )
 }}
 
+-- depends_on: {{ ref('int_customer_funnel_milestones') }}
 with
 
 all_stage_points as (

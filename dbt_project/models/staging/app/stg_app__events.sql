@@ -61,3 +61,4 @@ final as (
 )
 
 select * from final
+{{ in_load_order() }}

@@ -100,3 +100,4 @@ final as (
 )
 
 select * from final
+{{ in_load_order() }}

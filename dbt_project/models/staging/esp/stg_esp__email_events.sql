@@ -67,3 +67,4 @@ final as (
 )
 
 select * from final
+{{ in_load_order() }}

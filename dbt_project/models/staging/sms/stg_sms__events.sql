@@ -93,3 +93,4 @@ final as (
 )
 
 select * from final
+{{ in_load_order() }}

@@ -65,3 +65,4 @@ final as (
 )
 
 select * from final
+{{ in_load_order() }}

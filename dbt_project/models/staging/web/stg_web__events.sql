@@ -71,3 +71,4 @@ final as (
 )
 
 select * from final
+{{ in_load_order() }}
