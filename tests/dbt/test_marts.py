@@ -70,7 +70,6 @@ DAILY_MODELS = [
     ("intermediate", "int_customer_orders_summarised"),
     ("intermediate", "int_customer_rfm_scored"),
     ("intermediate", "int_customer_engagement_summarised"),
-    ("intermediate", "int_customer_features_joined"),
     ("marts", "customer_360"),
 ]
 DAILY_SELECTION = ["dim_customer", *(model for _, model in DAILY_MODELS)]
@@ -432,31 +431,6 @@ def test_customer_360_channels_stage_and_clv(scenario: Path) -> None:
     assert c3["predicted_clv_365d_sek"] is None
 
 
-def test_customer_features_one_row_per_customer_with_any(scenario: Path) -> None:
-    """int_customer_features_joined: one row per customer with an order summary, engagement,
-    CLV score or stated channel, and no others."""
-    [(rows, keys, expected, unmatched)] = query(
-        scenario,
-        """
-        with expected as (
-            select customer_key from intermediate.int_customer_orders_summarised
-            union select customer_key from intermediate.int_customer_engagement_summarised
-            union select customer_key from marts.customer_clv
-            union select customer_key from marts.customer_360
-            where stated_preferred_channel is not null
-        ), features as (select customer_key from intermediate.int_customer_features_joined)
-        select
-            (select count(*) from features), (select count(distinct customer_key) from features),
-            (select count(*) from expected),
-            (select count(*) from (
-                select * from expected except select * from features
-            ))
-        """,
-    )
-    assert rows == keys == expected > 0
-    assert unmatched == 0
-
-
 # --- journey ------------------------------------------------------------------------------
 
 
@@ -692,11 +666,11 @@ def test_next_day_run_reaches_pending_milestones(warehouses: dict[str, Path]) ->
     database = warehouses["after_batch_2"]
     [after_batch_2] = query(
         database,
-        "select aware_on, engaged_on, first_order_on, pending_milestone_on "
+        "select aware_on, engaged_on, first_order_on "
         "from incremental_result.int_customer_funnel_milestones where customer_key = 'K-C7'",
     )
     d = date
-    assert after_batch_2 == (None, None, None, d(2025, 7, 1))
+    assert after_batch_2 == (None, None, None)
     assert query(
         database,
         "select count(*) from incremental_result.int_customer_order_days "

@@ -242,38 +242,25 @@ exits as (
 
 ),
 
-{# every order day is a stage point: the stage there is the stage the order was placed in;
-    the points on order days are those with no day since the last order (a filter the scan
-    applies before reading the other columns) -#}
-order_day_points as (
-
-    select
-        customer_key,
-        point_date,
-        stage
-    from stage_points
-    where days_since_last_order = 0
-
-),
-
+{# every order day is a stage point: the stage there is the stage the order was placed in -#}
 revenue as (
 
     select
         months.month_start_date,
-        order_day_points.stage,
+        stage_points.stage,
         sum(order_days.revenue_sek) as revenue_sek,
         sum(order_days.order_count) as order_count
     from order_days
-    inner join order_day_points
+    inner join stage_points
         on
-            order_days.customer_key = order_day_points.customer_key
-            and order_days.order_date = order_day_points.point_date
+            order_days.customer_key = stage_points.customer_key
+            and order_days.order_date = stage_points.point_date
     inner join months
         on
             cast({{ dbt.date_trunc('month', 'order_days.order_date') }} as date)
             = months.month_start_date
             and order_days.order_date <= months.month_end_date
-    group by months.month_start_date, order_day_points.stage
+    group by months.month_start_date, stage_points.stage
 
 ),
 
