@@ -28,19 +28,3 @@
 {% macro spark__type_double() -%}
     double
 {%- endmacro %}
-
-
-{#- The value of `value_expression` (null included) on the row with the highest
-    `order_expressions`, compared left to right (none may be null; together they
-    must single out one row), as an aggregate: a window-free "latest per group". -#}
-{% macro value_at_max(value_expression, order_expressions) -%}
-    {{ return(adapter.dispatch("value_at_max")(value_expression, order_expressions)) }}
-{%- endmacro %}
-
-{% macro default__value_at_max(value_expression, order_expressions) -%}
-    (array_agg({{ value_expression }} order by {{ order_expressions | join(' desc, ') }} desc))[1]
-{%- endmacro %}
-
-{% macro duckdb__value_at_max(value_expression, order_expressions) -%}
-    arg_max_null({{ value_expression }}, ({{ order_expressions | join(', ') }}))
-{%- endmacro %}

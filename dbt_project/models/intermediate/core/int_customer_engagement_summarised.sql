@@ -5,9 +5,42 @@
     (opens/clicks, push opens, web sessions arriving from that channel; ties: latest engagement).
     A window of N days ending at the as-of date is the UTC instants from midnight N - 1 days
     before the as-of date up to the midnight after it: the facts are filtered on their own
-    timestamps (no per-row date conversion) against bounds from scalar subqueries, which the
-    database can apply inside the table scans (cheaper than joining the as-of row). -#}
+    timestamps (no per-row date conversion), so each scan reads only the window's rows. -#}
 with
+
+complaint_calls as (
+
+    select * from {{ ref('fct_touchpoints') }}
+    where
+        customer_key is not null
+        and touchpoint_type = 'call_inbound'
+        and interaction_reason = 'complaint'
+
+),
+
+inbound_engagements as (
+
+    select * from {{ ref('fct_touchpoints') }}
+    where
+        customer_key is not null
+        and direction = 'inbound'
+        and channel in ('email', 'sms', 'push')
+
+),
+
+web_sessions as (
+
+    select * from {{ ref('fct_web_sessions') }}
+    where customer_key is not null
+
+),
+
+nps_responses as (
+
+    select * from {{ ref('fct_nps_responses') }}
+    where customer_key is not null and is_score_valid
+
+),
 
 as_of as (
 
@@ -24,50 +57,6 @@ as_of as (
 
 ),
 
-complaint_calls as (
-
-    select * from {{ ref('fct_touchpoints') }}
-    where
-        customer_key is not null
-        and touchpoint_type = 'call_inbound'
-        and interaction_reason = 'complaint'
-        and occurred_at >= (select as_of.complaint_window_start_at from as_of)
-        and occurred_at < (select as_of.window_end_at from as_of)
-
-),
-
-inbound_engagements as (
-
-    select * from {{ ref('fct_touchpoints') }}
-    where
-        customer_key is not null
-        and direction = 'inbound'
-        and channel in ('email', 'sms', 'push')
-        and occurred_at >= (select as_of.engagement_window_start_at from as_of)
-        and occurred_at < (select as_of.window_end_at from as_of)
-
-),
-
-web_sessions as (
-
-    select * from {{ ref('fct_web_sessions') }}
-    where
-        customer_key is not null
-        and session_started_at >= (select as_of.web_visit_window_start_at from as_of)
-        and session_started_at < (select as_of.window_end_at from as_of)
-
-),
-
-nps_responses as (
-
-    select * from {{ ref('fct_nps_responses') }}
-    where
-        customer_key is not null
-        and is_score_valid
-        and answered_at < (select as_of.window_end_at from as_of)
-
-),
-
 complaints as (
 
     select
@@ -75,6 +64,10 @@ complaints as (
         count(*) as complaint_count,
         max(complaint_calls.occurred_at) as last_complaint_at
     from complaint_calls
+    cross join as_of
+    where
+        complaint_calls.occurred_at >= as_of.complaint_window_start_at
+        and complaint_calls.occurred_at < as_of.window_end_at
     group by complaint_calls.customer_key
 
 ),
@@ -85,6 +78,10 @@ web_visits as (
         web_sessions.customer_key,
         count(*) as web_visit_count
     from web_sessions
+    cross join as_of
+    where
+        web_sessions.session_started_at >= as_of.web_visit_window_start_at
+        and web_sessions.session_started_at < as_of.window_end_at
     group by web_sessions.customer_key
 
 ),
@@ -97,37 +94,53 @@ engagements as (
         count(*) as engagement_count,
         max(inbound_engagements.occurred_at) as last_engaged_at
     from inbound_engagements
+    cross join as_of
+    where
+        inbound_engagements.occurred_at >= as_of.engagement_window_start_at
+        and inbound_engagements.occurred_at < as_of.window_end_at
     group by inbound_engagements.customer_key, inbound_engagements.channel
 
 ),
 
-{# the channel with the most engagements; ties: the latest engagement, then e-mail, push, sms -#}
 observed_channels as (
 
     select
         customer_key,
-        {{ value_at_max('channel', [
-            'engagement_count',
-            'last_engaged_at',
-            "case channel when 'email' then 3 when 'push' then 2 else 1 end",
-        ]) }} as observed_preferred_channel
+        channel as observed_preferred_channel,
+        row_number() over (
+            partition by customer_key
+            order by engagement_count desc, last_engaged_at desc, channel asc
+        ) as channel_rank
     from engagements
-    group by customer_key
+
+),
+
+nps_dated as (
+
+    select
+        nps_responses.customer_key,
+        nps_responses.nps_score,
+        nps_responses.answered_at,
+        row_number() over (
+            partition by nps_responses.customer_key
+            order by nps_responses.answered_at desc, nps_responses.response_id desc
+        ) as recency_rank
+    from nps_responses
+    cross join as_of
+    where nps_responses.answered_at < as_of.window_end_at
 
 ),
 
 nps as (
 
     select
-        nps_responses.customer_key,
+        customer_key,
         count(*) as nps_response_count,
-        avg(nps_responses.nps_score) as nps_average_score,
-        {{ value_at_max(
-            'nps_responses.nps_score', ['nps_responses.answered_at', 'nps_responses.response_id']
-        ) }} as nps_latest_score,
-        max(nps_responses.answered_at) as nps_latest_answered_at
-    from nps_responses
-    group by nps_responses.customer_key
+        avg(nps_score) as nps_average_score,
+        max(case when recency_rank = 1 then nps_score end) as nps_latest_score,
+        max(answered_at) as nps_latest_answered_at
+    from nps_dated
+    group by customer_key
 
 ),
 
@@ -161,7 +174,9 @@ final as (
     left join web_visits
         on customers.customer_key = web_visits.customer_key
     left join observed_channels
-        on customers.customer_key = observed_channels.customer_key
+        on
+            customers.customer_key = observed_channels.customer_key
+            and observed_channels.channel_rank = 1
     left join nps
         on customers.customer_key = nps.customer_key
 

@@ -12,83 +12,24 @@ orders_summarised as (
 
 ),
 
-{# recency and frequency take few distinct values: their cumulative distributions are counted
-    per value (cume_dist = share of buyers up to the value's last peer) instead of sorting every
-    buyer -#}
-recency_counts as (
-
-    select
-        recency_days,
-        count(*) as buyers
-    from orders_summarised
-    group by recency_days
-
-),
-
-recency_distribution as (
-
-    select
-        recency_days,
-        cast(
-            sum(buyers) over (
-                order by recency_days desc rows between unbounded preceding and current row
-            ) as {{ type_double() }}
-        ) / cast(sum(buyers) over () as {{ type_double() }}) as recency_cume_dist
-    from recency_counts
-
-),
-
-frequency_counts as (
-
-    select
-        order_count,
-        count(*) as buyers
-    from orders_summarised
-    group by order_count
-
-),
-
-frequency_distribution as (
-
-    select
-        order_count,
-        cast(
-            sum(buyers) over (
-                order by order_count asc rows between unbounded preceding and current row
-            ) as {{ type_double() }}
-        ) / cast(sum(buyers) over () as {{ type_double() }}) as frequency_cume_dist
-    from frequency_counts
-
-),
-
 ranked as (
 
     select
-        orders_summarised.customer_key,
-        orders_summarised.recency_days,
-        orders_summarised.order_count,
-        orders_summarised.monetary_value_sek,
-        recency_distribution.recency_cume_dist,
-        frequency_distribution.frequency_cume_dist,
-        cume_dist() over (
-            order by orders_summarised.monetary_value_sek
-        ) as monetary_cume_dist,
-        cume_dist() over (
-            order by orders_summarised.monetary_value_sek desc
-        ) as value_share_from_top,
-        row_number() over (
-            order by orders_summarised.monetary_value_sek desc, orders_summarised.customer_key asc
-        ) as value_rank,
-        sum(orders_summarised.monetary_value_sek) over (
-            order by orders_summarised.monetary_value_sek desc, orders_summarised.customer_key asc
+        customer_key,
+        recency_days,
+        order_count,
+        monetary_value_sek,
+        cume_dist() over (order by recency_days desc) as recency_cume_dist,
+        cume_dist() over (order by order_count) as frequency_cume_dist,
+        cume_dist() over (order by monetary_value_sek) as monetary_cume_dist,
+        cume_dist() over (order by monetary_value_sek desc) as value_share_from_top,
+        row_number() over (order by monetary_value_sek desc, customer_key asc) as value_rank,
+        sum(monetary_value_sek) over (
+            order by monetary_value_sek desc, customer_key asc
             rows between unbounded preceding and current row
         ) as cumulative_monetary_value_sek,
-        sum(orders_summarised.monetary_value_sek) over () as total_monetary_value_sek
+        sum(monetary_value_sek) over () as total_monetary_value_sek
     from orders_summarised
-    inner join recency_distribution
-        on orders_summarised.recency_days is not distinct from recency_distribution.recency_days
-    inner join frequency_distribution
-        on orders_summarised.order_count is not distinct from frequency_distribution.order_count
 
 ),
 

@@ -51,11 +51,13 @@ previous_observations as (
 
     select
         observed.customer_key,
-        {{ value_at_max('observed.value_segment', ['observed.observed_on']) }} as value_segment
+        observed.value_segment,
+        row_number() over (
+            partition by observed.customer_key order by observed.observed_on desc
+        ) as recency_rank
     from {{ this }} as observed
     cross join as_of
     where observed.observed_on < as_of.as_of_date
-    group by observed.customer_key
 
 ),
 
@@ -64,7 +66,9 @@ changed as (
     select current_segments.*
     from current_segments
     left join previous_observations
-        on current_segments.customer_key = previous_observations.customer_key
+        on
+            current_segments.customer_key = previous_observations.customer_key
+            and previous_observations.recency_rank = 1
     where
         previous_observations.value_segment is null
         or previous_observations.value_segment <> current_segments.value_segment

@@ -111,22 +111,19 @@ stored_customers as (
 
 ),
 
-{# the changes whose customers differ from the stored ones: one full outer join of the
-    (change, customer) pairs, a pair on one side only marks the change (both sides distinct) -#}
 re_resolved as (
 
-    select distinct
-        coalesce(
-            customers_per_change.consent_event_id, stored_customers.consent_event_id
-        ) as consent_event_id
-    from customers_per_change
-    full outer join stored_customers
-        on
-            customers_per_change.consent_event_id = stored_customers.consent_event_id
-            and customers_per_change.customer_key = stored_customers.customer_key
-    where
-        customers_per_change.consent_event_id is null
-        or stored_customers.consent_event_id is null
+    select consent_event_id from (
+        select consent_event_id, customer_key from customers_per_change
+        except
+        select consent_event_id, customer_key from stored_customers
+    ) as gained
+    union
+    select consent_event_id from (
+        select consent_event_id, customer_key from stored_customers
+        except
+        select consent_event_id, customer_key from customers_per_change
+    ) as lost
 
 ),
 {%- endif %}
@@ -134,11 +131,11 @@ re_resolved as (
 changes as (
 
     select * from all_changes
-    {%- if is_incremental() %}
     where
         {{ loaded_since_last_run() }}
+        {% if is_incremental() -%}
         or consent_event_id in (select consent_event_id from re_resolved)
-    {%- endif %}
+        {%- endif %}
 
 ),
 
