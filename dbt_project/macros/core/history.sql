@@ -92,17 +92,6 @@
 {%- endmacro %}
 
 
-{#- dim_customer_history: `column` (a load or change time) after `since` (a load time as text;
-    `true` when none: the first run, or no address was ever loaded). -#}
-{% macro history_loaded_since(since, column='_loaded_at') -%}
-    {%- if since is none -%}
-        true
-    {%- else -%}
-        {{ column }} > {{ dbt.string_literal(since) }}
-    {%- endif -%}
-{%- endmacro %}
-
-
 {#- dim_customer_history: the consent changes (`consent_relation`: fct_consent_events rows with a
     customer) and stage intervals (`stage_relation`) as changes — each sets one attribute group,
     at an instant (changed_at) or from UTC midnight of a day (changed_on). The candidates'

@@ -44,6 +44,13 @@
     groups loaded earlier. -#}
 {% macro loaded_since_last_run(column='_loaded_at') -%}
     {%- set since = latest_load_time(var('incremental_lookback_days')) if is_incremental() else none -%}
+    {{ loaded_after(since, column) }}
+{%- endmacro %}
+
+
+{#- `column` (a load or change time) after `since` (a load time as text, as latest_load_time
+    returns it); `true` when since is none (a full build, an empty table). -#}
+{% macro loaded_after(since, column='_loaded_at') -%}
     {%- if since is none -%}
         true
     {%- else -%}

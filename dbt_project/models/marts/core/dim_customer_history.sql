@@ -151,19 +151,19 @@ candidates as (
             'crm' as source_system,
             customer_number as source_record_id
         from {{ ref('stg_crm__customers') }}
-        where {{ history_loaded_since(since) }}
+        where {{ loaded_after(since) }}
         union all
         select
             'webshop' as source_system,
             account_id as source_record_id
         from {{ ref('stg_webshop__accounts') }}
-        where {{ history_loaded_since(since) }}
+        where {{ loaded_after(since) }}
         union all
         select
             'postal' as source_system,
             recipient_id as source_record_id
         from {{ source('postal', 'recipients') }}
-        where {{ history_loaded_since(since) }}
+        where {{ loaded_after(since) }}
     ) as loaded_versions
     inner join {{ source('identity', 'customer_identity_map') }} as map
         on
@@ -174,11 +174,11 @@ candidates as (
     union
     select cast(key_history.old_customer_key as {{ dbt.type_string() }}) as customer_key
     from {{ source('identity', 'customer_key_history') }} as key_history
-    where {{ history_loaded_since(since, 'key_history.changed_at') }}
+    where {{ loaded_after(since, 'key_history.changed_at') }}
     union
     select cast(key_history.new_customer_key as {{ dbt.type_string() }}) as customer_key
     from {{ source('identity', 'customer_key_history') }} as key_history
-    where {{ history_loaded_since(since, 'key_history.changed_at') }}
+    where {{ loaded_after(since, 'key_history.changed_at') }}
     {# value segments observed after the latest observation the rows hold, or on the as-of
         date (the same date run again, or set back: its observations were replaced) -#}
     union
