@@ -72,12 +72,13 @@ def test_daily_runs_stage_only_new_rows_and_restage_after_full_refresh(tmp_path:
     ]
 
 
-# --- versioned master data (stg_crm__customers, stg_webshop__accounts, stg_webshop__orders) ---
+# --- versioned master data (CRM customers, web-shop accounts and orders, postal recipients) ---
 
 VERSIONED = {  # model: (raw table, key)
     "stg_crm__customers": ("crm__customers", "customer_number"),
     "stg_webshop__accounts": ("webshop__accounts", "account_id"),
     "stg_webshop__orders": ("webshop__orders", "order_id"),
+    "stg_postal__recipients": ("postal__recipients", "recipient_id"),
 }
 
 
@@ -99,6 +100,13 @@ def _order(order_id: str | None, status: str, updated: str) -> dict[str, str | f
     return {"order_id": order_id, "account_id": "A1", "status": status, "currency": "sek",
             "order_total": 100.0, "shipping_country": "Sverige",
             "ordered_at": "2024-01-01 10:00:00+00",
+            "updated_at": f"{updated} 10:00:00+00"}  # fmt: skip
+
+
+def _recipient(recipient_id: str | None, street: str, updated: str,
+               postal: str = "11455") -> dict[str, str | None]:  # fmt: skip
+    return {"recipient_id": recipient_id, "full_name": " Patrick  Ek ", "street": street,
+            "postal_code": postal, "city": "Stockholm", "country": "Sverige",
             "updated_at": f"{updated} 10:00:00+00"}  # fmt: skip
 
 
@@ -141,8 +149,15 @@ def test_versioned_staging_restates_touched_keys_like_a_full_build(tmp_path: Pat
         insert_raw(con, "webshop__orders", [
             _order("O1", "placed", "2024-01-01"), _order("O2", "placed", "2024-01-01"),
         ], batch="2025-01-01")  # fmt: skip
+        insert_raw(con, "postal__recipients", [
+            _recipient("P1", "Storgatan 1", "2024-01-01"),
+            _recipient("P1", "Storgatan  1 ", "2024-01-01"),  # copy after normalisation
+            _recipient("P2", "Kungsgatan 2", "2024-01-01"),
+            _recipient(None, "Utan 1", "2024-01-01"),
+        ], batch="2025-01-01")  # fmt: skip
     _run_versioned(database, tmp_path / "day1")
     assert len(_versions(database, "stg_crm__customers")) == 3  # the copy dropped
+    assert len(_versions(database, "stg_postal__recipients")) == 3  # the copy dropped
 
     with duckdb.connect(str(database)) as con:
         insert_raw(con, "crm__customers", [
@@ -158,6 +173,13 @@ def test_versioned_staging_restates_touched_keys_like_a_full_build(tmp_path: Pat
         ], batch="2025-01-02")  # fmt: skip
         insert_raw(con, "webshop__orders", [
             _order("O1", "delivered", "2024-01-05"), _order("O2", "cancelled", "2023-12-01"),
+        ], batch="2025-01-02")  # fmt: skip
+        insert_raw(con, "postal__recipients", [
+            _recipient("P1", "Storgatan 1", "2024-01-01"),  # re-delivered: first load wins
+            _recipient("P1", "Storgatan 1", "2024-01-01", postal="114 55"),  # only formatting
+            _recipient("P1", "Vasagatan 3", "2024-06-01", postal="11120"),  # new version
+            _recipient("P2", "Gamla vägen 9", "2023-06-01"),  # late: older than the current one
+            _recipient(None, "Utan 2", "2024-02-01"),  # another version without a key
         ], batch="2025-01-02")  # fmt: skip
     _run_versioned(database, tmp_path / "day2")
 
@@ -180,6 +202,27 @@ def test_versioned_staging_restates_touched_keys_like_a_full_build(tmp_path: Pat
     assert _current(database, "stg_webshop__orders", "order_id, status, currency") == [
         ("O1", "delivered", "SEK"), ("O2", "placed", "SEK"),
     ]  # fmt: skip
+    assert _current(database, "stg_postal__recipients", "recipient_id, full_name, street, "
+                    "postal_code, is_postal_code_valid, country, _source_file") == [
+        ("P1", "Patrick Ek", "Vasagatan 3", "111 20", True, "SE",
+         "postal/recipients/2025-01-02.csv"),
+        ("P2", "Patrick Ek", "Kungsgatan 2", "114 55", True, "SE",
+         "postal/recipients/2025-01-01.csv"),
+        (None, "Patrick Ek", "Utan 2", "114 55", True, "SE", "postal/recipients/2025-01-02.csv"),
+    ]  # fmt: skip
+    with duckdb.connect(str(database), read_only=True) as con:
+        versions = con.execute(
+            "select recipient_id, street, updated_at::date::varchar, _source_file, _row_number, "
+            "is_current_version from staging.stg_postal__recipients order by all"
+        ).fetchall()
+    assert versions == [
+        ("P1", "Storgatan 1", "2024-01-01", "postal/recipients/2025-01-01.csv", 1, False),
+        ("P1", "Vasagatan 3", "2024-06-01", "postal/recipients/2025-01-02.csv", 3, True),
+        ("P2", "Gamla vägen 9", "2023-06-01", "postal/recipients/2025-01-02.csv", 4, False),
+        ("P2", "Kungsgatan 2", "2024-01-01", "postal/recipients/2025-01-01.csv", 3, True),
+        (None, "Utan 1", "2024-01-01", "postal/recipients/2025-01-01.csv", 4, False),
+        (None, "Utan 2", "2024-02-01", "postal/recipients/2025-01-02.csv", 5, True),
+    ]  # fmt: skip
 
     # a full rebuild of a copy gives exactly the incremental tables
     rebuilt = tmp_path / "rebuilt.duckdb"
@@ -198,6 +241,8 @@ def test_versioned_staging_restates_touched_keys_like_a_full_build(tmp_path: Pat
                    batch="2025-01-05")  # fmt: skip
         insert_raw(con, "webshop__orders", [_order("O1", "placed", "2024-01-01")],
                    batch="2025-01-05")  # fmt: skip
+        insert_raw(con, "postal__recipients", [_recipient("P1", "Vasagatan 3", "2024-06-01")],
+                   batch="2025-01-05")  # fmt: skip
     _run_versioned(database, tmp_path / "day5")
     for model, (table, key) in VERSIONED.items():
         entity = get_entity(table)
@@ -209,4 +254,4 @@ def test_versioned_staging_restates_touched_keys_like_a_full_build(tmp_path: Pat
 
 
 RELOADED_KEYS = {"stg_crm__customers": "K1", "stg_webshop__accounts": "A1",
-                 "stg_webshop__orders": "O1"}  # fmt: skip
+                 "stg_webshop__orders": "O1", "stg_postal__recipients": "P1"}  # fmt: skip

@@ -81,11 +81,15 @@
 
 
 {#- Post-hook of dim_customer_history: drop the history of customer keys that no longer exist
-    (identity resolution merged or split them away). -#}
+    (identity resolution merged or split them away) and of anonymous web visitors (a customer
+    whose last non-cookie record moved away). -#}
 {% macro delete_retired_customer_history() -%}
     {%- if is_incremental() -%}
         delete from {{ this }}
-        where customer_key not in (select customer_key from {{ ref('dim_customer') }})
+        where customer_key not in (
+            select customer_key from {{ ref('dim_customer') }}
+            where not is_anonymous_visitor
+        )
     {%- else -%}
         select 1
     {%- endif -%}

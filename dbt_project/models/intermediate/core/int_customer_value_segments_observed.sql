@@ -1,4 +1,5 @@
-{#- The value segment of every golden-record customer as observed by each run, stored only when
+{#- The value segment of every known golden-record customer (anonymous web visitors are left
+    out, as in customer_360) as observed by each run, stored only when
     it differs from the customer's previous observation: one row per customer per change
     (observed_on = the run's as-of date). A value segment ranks all customers by revenue, so it
     is recorded as the pipeline sees it rather than reconstructed for the past; the history
@@ -19,6 +20,7 @@ with
 customers as (
 
     select customer_key from {{ ref('dim_customer') }}
+    where not is_anonymous_visitor
 
 ),
 

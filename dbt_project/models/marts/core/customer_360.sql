@@ -1,4 +1,5 @@
-{#- One row per customer (golden record): value (RFM, value segment and Pareto view), orders,
+{#- One row per known customer (golden record; anonymous web visitors, whose touches the facts
+    keep under anonymous_id, are left out): value (RFM, value segment and Pareto view), orders,
     service and engagement in rolling windows ending at the as-of date, NPS, preferred channel
     (stated and observed), consent per channel, current journey stage, predicted CLV and churn. -#}
 with
@@ -6,6 +7,7 @@ with
 customers as (
 
     select * from {{ ref('dim_customer') }}
+    where not is_anonymous_visitor
 
 ),
 

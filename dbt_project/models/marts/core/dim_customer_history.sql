@@ -24,7 +24,9 @@
       fingerprint of just those two inputs (plain column scans grouped by customer), compared
       with the one on the customer's current row.
     A new customer always has a value-segment observation on the as-of date. Candidates are
-    golden-record customers only; a post-hook deletes retired customer keys. -#}
+    known golden-record customers only (anonymous web visitors are left out, as in
+    customer_360); a post-hook deletes retired customer keys and customers that became
+    anonymous visitors. -#}
 {%- set since = latest_load_time(var('incremental_lookback_days')) if is_incremental() else none -%}
 {%- set observed_since = latest_value_segment_observation() if is_incremental() else none -%}
 {{
@@ -74,6 +76,7 @@ customers as (
 
     select cast(customer_key as {{ dbt.type_string() }}) as customer_key
     from {{ ref('dim_customer') }}
+    where not is_anonymous_visitor
 
 ),
 

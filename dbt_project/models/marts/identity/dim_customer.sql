@@ -82,6 +82,7 @@ customers as (
         customer_key,
         count(*) as source_record_count,
         min(case when is_identity_weak then 1 else 0 end) = 1 as is_identity_weak,
+        min(case when source_system = 'web' then 1 else 0 end) = 1 as is_anonymous_visitor,
         max(
             case
                 when source_system = 'crm' and customer_type in ('test', 'internal') then 1
@@ -655,6 +656,7 @@ joined as (
         erased_customers.customer_key is not null as is_erased,
         customers.is_test_record,
         customers.is_identity_weak,
+        customers.is_anonymous_visitor,
         customers.source_record_count,
         customers.first_seen_at,
         customers.last_seen_at
@@ -712,6 +714,7 @@ final as (
         is_erased,
         is_test_record,
         is_identity_weak,
+        is_anonymous_visitor,
         cast(source_record_count as integer) as source_record_count,
         first_seen_at,
         last_seen_at

@@ -1,8 +1,33 @@
+{#- A table, not a view: the ~500 k postal versions are normalised and deduplicated once, not by
+    every reader (identity, the golden record's history). Incremental (macros/staging/
+    incremental.sql, versioned staging): a run normalises only the newly loaded raw rows and
+    restates every version of the recipient ids they touch (delete+insert on recipient_id).
+    Exact-duplicate versions are compared on the normalised values, the postal code included:
+    a version differing only in postal-code formatting is no change (staged rows hold only the
+    normalised postal code). -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='recipient_id',
+        on_schema_change='fail',
+        pre_hook=[
+            "{{ restage_if_raw_reloaded(source('postal', 'recipients')) }}",
+            "{{ delete_versions_without_key('recipient_id') }}",
+        ],
+    )
+}}
+
+{%- set version_columns = [
+    'recipient_id', 'full_name', 'street', 'postal_code', 'is_postal_code_valid', 'city',
+    'country', 'updated_at', '_source_file', '_row_number', '_loaded_at',
+] %}
+
 with
 
 source as (
 
-    select * from {{ source('postal', 'recipients') }}
+    {{ raw_versions_to_stage(source('postal', 'recipients'), 'recipient_id') }}
 
 ),
 
@@ -32,12 +57,27 @@ normalised_postal_codes as (
 
 ),
 
-with_postal_codes as (
+loaded_versions as (
 
     select
-        *,
-        {{ is_valid_postal_code('postal_code_normalised', 'country') }} as is_postal_code_valid
+        recipient_id,
+        full_name,
+        street,
+        postal_code_normalised as postal_code,
+        {{ is_valid_postal_code('postal_code_normalised', 'country') }} as is_postal_code_valid,
+        city,
+        country,
+        updated_at,
+        _source_file,
+        _row_number,
+        _loaded_at
     from normalised_postal_codes
+
+),
+
+restated_versions as (
+
+    {{ with_staged_versions('loaded_versions', 'recipient_id', version_columns) }}
 
 ),
 
@@ -56,24 +96,14 @@ versions as (
                 updated_at
             order by {{ load_order() }}
         ) as copy_number
-    from with_postal_codes
+    from restated_versions
 
 ),
 
 final as (
 
     select
-        recipient_id,
-        full_name,
-        street,
-        postal_code_normalised as postal_code,
-        is_postal_code_valid,
-        city,
-        country,
-        updated_at,
-        _source_file,
-        _row_number,
-        _loaded_at,
+        {{ version_columns | join(',\n        ') }},
         row_number() over (
             partition by recipient_id
             order by updated_at desc, {{ load_order('desc') }}
