@@ -292,7 +292,8 @@ def load_batch_1(con: duckdb.DuckDBPyConnection) -> None:
 
 def rekey_identities(con: duckdb.DuckDBPyConnection) -> None:
     """Identity resolution re-keys between runs: K-C2 becomes K-C5 and takes survey answer R1
-    (from K-C1) and CRM record K3 (from K-C3); the new answer R3 resolves to K-C1."""
+    (from K-C1), CRM record K3 (from K-C3) and cookie CK9 (the anonymous K-C9); the new answer
+    R3 resolves to K-C1."""
     con.execute(
         "update marts.customer_identity_map set customer_key = 'K-C5' "
         "where customer_key = 'K-C2' "
@@ -309,6 +310,16 @@ def rekey_identities(con: duckdb.DuckDBPyConnection) -> None:
         "('K-C2', 'K-C5', 'merge', 'rekey', '2025-07-01 01:30:00+00'), "
         "('K-C1', 'K-C5', 'split', 'rekey', '2025-07-01 01:30:00+00'), "
         "('K-C3', 'K-C5', 'split', 'rekey', '2025-07-01 01:30:00+00')"
+    )
+    # batch 2's login of cookie CK9 into A2 links it to K-C5: the anonymous visitor K-C9 (left
+    # out of customer_360 and the customer history) is merged away
+    con.execute(
+        "update marts.customer_identity_map set customer_key = 'K-C5', is_identity_weak = false "
+        "where (source_system, source_record_id) = ('web', 'CK9')"
+    )
+    con.execute(
+        "insert into marts.customer_key_history values "
+        "('K-C9', 'K-C5', 'merge', 'rekey', '2025-07-01 01:30:00+00')"
     )
     # a new customer (batch 2's account A6) whose only order makes them at risk exactly on
     # the next day's as-of date, 2025-07-01, without new data

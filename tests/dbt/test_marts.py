@@ -597,6 +597,15 @@ def test_incremental_run_applied_the_late_and_restating_rows(warehouses: dict[st
         "select count(*) from incremental_result.fct_touchpoints "
         "where touchpoint_id in ('esp:E6', 'return:RT2', 'survey:R3')",
     ) == [(3,)]
+    # the logged-in cookie CK9 merged the anonymous visitor K-C9 into K-C5: no visitor is left
+    # out of customer_360 any more
+    assert query(
+        database, "select count(*) from marts.dim_customer where is_anonymous_visitor"
+    ) == [(0,)]
+    assert query(
+        database,
+        "select count(*) from incremental_result.customer_360 where customer_key = 'K-C5'",
+    ) == [(1,)]
 
 
 def test_incremental_run_continues_a_cookies_earlier_sessions(
