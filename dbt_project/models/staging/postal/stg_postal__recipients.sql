@@ -1,10 +1,7 @@
-{#- A table, not a view: the ~500 k postal versions are normalised and deduplicated once, not by
-    every reader (identity, the golden record's history). Incremental (macros/staging/
-    incremental.sql, versioned staging): a run normalises only the newly loaded raw rows and
-    restates every version of the recipient ids they touch (delete+insert on recipient_id).
-    Exact-duplicate versions are compared on the normalised values, the postal code included:
-    a version differing only in postal-code formatting is no change (staged rows hold only the
-    normalised postal code). -#}
+{#- A table, not a view: the postal versions are normalised and deduplicated once, not by every
+    reader (identity, the customer history). Versioned incremental staging as in
+    stg_crm__customers (macros/staging/incremental.sql): a run restates every version of the
+    recipient ids in newly loaded raw rows; versions compare on normalised values. -#}
 {{
     config(
         materialized='incremental',
